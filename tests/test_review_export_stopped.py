@@ -173,3 +173,31 @@ def test_an_export_stopped_then_an_item_undone_is_finished_by_the_next_export(
     assert sum(grown.clips.values()) == 1 and grown.unchanged == 4
     ids = {e.id for e in load_annotation(folder / "reviewed" / "reviewed.json").events}
     assert fourth["id"] not in ids and fifth["id"] in ids
+
+
+def test_an_export_stopped_then_every_decision_undone_says_what_it_leaves(
+        first_three_in_v1, monkeypatch) -> None:
+    # Every decision undone after the stop: the next export stopped at "nothing to export" before
+    # it came to the unfinished one, said nothing of it and kept its note. Now the line names the
+    # version the stopped export made, left as it is, and the note is taken back.
+    from highlights.review import export_under_way
+
+    folder, session, gid, root = first_three_in_v1
+    _decide(session, gid, session.states(gid)[3], "accepted")
+    with disk_full_at_the_annotations(monkeypatch):
+        with pytest.raises(atomic.DiskFullError):
+            export_review(session, root, parent="v1")
+    assert export_under_way.stopped(session.store, root) is not None
+    for state in session.states(gid)[:4]:
+        session.undo(state["state"]["decision_id"], reviewer="Ada")
+    nothing = "nothing to export: no item of this review has been decided yet"
+    with pytest.raises(ReviewError) as said:
+        export_review(session, root, parent="v1")
+    assert str(said.value) == (f"{nothing}; the export that stopped part way made {root}/v2, "
+                               "left as it is with its annotations unwritten: no item decided "
+                               "now gives a clip")
+    assert export_under_way.stopped(session.store, root) is None
+    assert list_versions(root) == ["v1", "v2"]
+    with pytest.raises(ReviewError) as again:  # said once
+        export_review(session, root, parent="v1")
+    assert str(again.value) == nothing

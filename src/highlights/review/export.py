@@ -334,8 +334,13 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                               note=note, progress=progress, rejected_as=rejected_as,
                               show_progress=show_progress)
     root = Path(root)
-    annotated, clips, pending, dropped, repeated = _decided_clips(session, rejected_as)
     noted = export_under_way.stopped(session.store, root)
+    try:
+        annotated, clips, pending, dropped, repeated = _decided_clips(session, rejected_as)
+    except _NothingToExport as nothing:
+        if noted is None:
+            raise
+        raise _stopped_export_left(session, root, noted, nothing) from None
     if noted is not None:
         finished = _finish_stopped(session, root, noted, annotated, clips, settings,
                                    pending=pending)
@@ -495,6 +500,23 @@ def _root_busy(root: Path, pid: str | None = None) -> ReviewError:
                        "once it has finished (every decision is kept)")
 
 
+class _NothingToExport(ReviewError):
+    """No decided item gives a clip to export."""
+
+
+def _stopped_export_left(session: ReviewSession, root: Path, noted: dict,
+                         nothing: _NothingToExport) -> ReviewError:
+    """Nothing to export after an export that stopped part way (its decisions undone since): the
+    version it made is left as it is, and its note taken back, said in the same line. Kept, the
+    note outlived the review's decisions, and the line said nothing of the unfinished export."""
+    made = export_under_way.version_it_made(root, noted)
+    export_under_way.done(session.store, root)
+    if made is None:
+        return nothing
+    return ReviewError(f"{nothing}; the export that stopped part way made {root}/{made}, left "
+                       "as it is with its annotations unwritten: no item decided now gives a clip")
+
+
 def _decided_clips(session: ReviewSession, rejected_as: str):
     """The decided items (as annotated), the clips to cut from them (rejected ones within an
     accepted action trimmed or dropped, one clip per segment), the items not decided yet, those
@@ -502,12 +524,12 @@ def _decided_clips(session: ReviewSession, rejected_as: str):
     check_rejected_as(session, rejected_as)
     clips, pending = reviewed_clips(session, rejected_as)
     if not clips:
-        raise ReviewError("nothing to export: no item of this review has been decided yet")
+        raise _NothingToExport("nothing to export: no item of this review has been decided yet")
     annotated = clips
     clips, dropped = keep_actions_out_of_none(clips)
     if not clips:
-        raise ReviewError("nothing to export: every decided item is a rejected one lying within "
-                          f"an accepted action ({', '.join(dropped[:5])})")
+        raise _NothingToExport("nothing to export: every decided item is a rejected one lying "
+                               f"within an accepted action ({', '.join(dropped[:5])})")
     clips, repeated = one_clip_per_segment(clips)
     return annotated, clips, pending, dropped, repeated
 
