@@ -93,3 +93,27 @@ def test_an_item_marked_then_removed_elsewhere_on_this_page_leaves_the_item_sele
             assert page.get_attribute('#list li[aria-selected="true"]', "data-item") == selected
     finally:
         other_tab.store.close()
+
+
+def test_a_missed_event_marked_elsewhere_takes_its_place_in_time_order(
+        browser, detect_folder, tmp_path):
+    """In time order a missed event marked in another tab goes where its time puts it on the list,
+    where it was put at its head as in the least-certain-first order (which puts missed events
+    first)."""
+    db = tmp_path / "review.sqlite"
+    other_tab = ReviewSession(load_games([detect_folder]), DecisionStore(db))
+    game = other_tab.games[0]
+    try:
+        with signed_in_review(browser, [str(detect_folder), "--db", str(db)]) as page:
+            page.select_option("#order", "time")
+            in_time_order = ("() => S.items.length > 1 && S.items.every("
+                             "(it, i, all) => !i || all[i - 1].state.start_s <= it.state.start_s)")
+            page.wait_for_function(in_time_order)
+            marked = other_tab.mark_missed(game.id, at_s=game.duration_s - 0.5,
+                                           label="soccer_shooting", reviewer="Bo")
+            page.wait_for_function(f"() => S.items.some((it) => it.id === {marked['id']!r})",
+                                   timeout=POLL_WAIT_MS)
+            assert page.evaluate(in_time_order)
+            assert page.evaluate("() => S.items[0].id") != marked["id"]
+    finally:
+        other_tab.store.close()
