@@ -17,7 +17,7 @@ never on both sides), and each fold is scored by models trained without it:
 2. synthetic + the other folds' clips, each window counted once (`--labelled-share 0`);
 3. the same, the clips' windows repeated to `--labelled-share` of the training windows, as
    `train --clips` adds them (`pose_classifier.train.labelled_clip_windows`, given a folder of the
-   training clips, and `labelled_share.with_labelled_windows`; default PoseTrainConfig's);
+   training clips, and `labelled_share.with_labelled_windows`; default `OWN_CAMERA_SHARE`);
 4. the other folds' clips alone (no synthetic windows);
 5. the same, each window repeated to 3,000 an epoch (augmented afresh) as `train` does for a
    club's own classes (`own_classes.repeated_to_an_epoch`), where 3 gives a few optimiser steps.
@@ -95,7 +95,8 @@ def _parse_args() -> argparse.Namespace:
                          "trains a model per fold)")
     ap.add_argument("--labelled-share", type=float, default=None,
                     help="share of the training windows the clips' windows are repeated to in "
-                         "the third variant (default: PoseTrainConfig's)")
+                         "the third variant (default: the share that learnt one synthetic "
+                         "camera's labels, labelled_share.OWN_CAMERA_SHARE)")
     return ap.parse_args()
 
 
@@ -193,9 +194,11 @@ def main() -> int:
           f"({', '.join(f'{c} {int((y == i).sum())}' for i, c in enumerate(labels))}); "
           f"{args.folds} folds by source")
 
+    from highlights.pose_classifier.labelled_share import OWN_CAMERA_SHARE
+
     config = PoseTrainConfig(out_dir="-")  # the packaged model's recipe
-    if args.labelled_share is not None:
-        config = replace(config, labelled_share=args.labelled_share)
+    config = replace(config, labelled_share=OWN_CAMERA_SHARE if args.labelled_share is None
+                     else args.labelled_share)
     print(f"the third variant's clips make up {config.labelled_share:g} of the training windows "
           "at least")
     sw, sl = _synthetic_windows(SynthWindowSpec(count=args.synth_windows, seed=config.synth_seed),

@@ -12,7 +12,7 @@ from highlights.cli.help_texts import PROGRESS_HELP
 from highlights.cli.named_inputs import refuse_missing_inputs
 from highlights.counted_noun import counted
 from highlights.errors import EXIT_INTERRUPTED
-from highlights.pose_classifier.labelled_share import DEFAULT_LABELLED_SHARE
+from highlights.pose_classifier.labelled_share import DEFAULT_LABELLED_SHARE, OWN_CAMERA_SHARE
 
 
 # The longer options' help, kept out of the command's signature so that it reads as the list of
@@ -42,8 +42,9 @@ _POSE_CACHE_HELP = ("Pose: where the labelled clips' estimated poses are cached 
                     "$XDG_CACHE_HOME/highlights or ~/.cache/highlights)")
 _LABELLED_SHARE_HELP = ("Pose: the share of the training windows your labelled clips' windows "
                         "make up at least, repeated to reach it, each repeat augmented afresh "
-                        f"(default {DEFAULT_LABELLED_SHARE:g}; 0: added once beside the "
-                        "synthetic ones)")
+                        f"(default {DEFAULT_LABELLED_SHARE:g}: added once beside the synthetic "
+                        f"ones; {OWN_CAMERA_SHARE:g} learnt labels of one camera's clips for "
+                        "that camera, and scored other cameras' clips lower)")
 _PRECISION_HELP = ("auto (default: bf16 where the CPU has AMX, else fp32) | fp32 | bf16: bf16 "
                    "autocast training, on CPUs with native bf16 (AVX512_BF16, AMX) only")
 _POSE_FAMILY_HELP = "Pose model: features_linear (default) | features_mlp | tcn"

@@ -30,7 +30,9 @@ from highlights.pose_classifier.augment import PoseAugmentConfig, augment_window
 from highlights.pose_classifier.epoch_windows import WINDOWS_PER_EPOCH
 from highlights.pose_classifier.game_data import GameWindowSpec, game_windows
 from highlights.pose_classifier.features import FEATURE_VERSION, FEATURE_VERSIONS
-from highlights.pose_classifier.labelled_share import DEFAULT_LABELLED_SHARE, with_labelled_windows
+from highlights.pose_classifier.labelled_share import (
+    DEFAULT_LABELLED_SHARE, OWN_CAMERA_SHARE, with_labelled_windows,
+)
 from highlights.pose_classifier.model import (
     AGGREGATIONS, FAMILIES, PoseClassifier, PoseWindowSpec, build_network, model_inputs,
 )
@@ -485,8 +487,10 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
         windows, labels, weighed = with_labelled_windows(windows, labels, rw, rl,
                                                          config.labelled_share)
         real = {**real, **weighed}
+        more = (f" (--labelled-share {OWN_CAMERA_SHARE:g} weighs them more, for a model of "
+                "their own camera)" if config.labelled_share == 0 else "")
         log(f"labelled clips' windows counted {counted(weighed['repeats'], 'time')}: "
-            f"{weighed['share_of_training_windows']:.0%} of the training windows")
+            f"{weighed['share_of_training_windows']:.0%} of the training windows{more}")
     val_clips = version_val_clips(config) if config.dataset_version else []  # checked before training
     net = fit_network(config, windows, labels, log=log, show_progress=show_progress,
                       class_weight_labels=once)

@@ -77,7 +77,8 @@ class Playback:
 
     `state`: `source` (the source plays as it is), `copy` (its browser copy plays), `waiting` or
     `making` (a copy is needed and not made yet: the source is served meanwhile; `done` is the
-    share of its pictures made, 0 while another review makes it), `failed` (no copy could be made: the source is served)."""
+    share of its pictures made, 0 while another review makes it), `failed` (no copy could be
+    made: the source is served)."""
 
     path: Path
     media_type: str | None
