@@ -7,7 +7,7 @@ track's or the game's highlights, chosen on held-out games, lifts the test games
 Runs the default config as `bench_synthetic_game.py` runs it (MoveNet detection and pose, the
 packaged pose model, the default merge, scored by the packaged calibration) on that bench's test
 games and held-out games (`test{seed}`, `heldout{seed}` in --workdir, made there once; MoveNet's
-frames read back where its --keep-frames left them). It prints:
+frames read back where `bench_synthetic_game.py --keep-frames` left them). It prints:
 
 - the test games' false highlights by cause, and those on a player with no event near by what the
   generator had him doing, the trigger kind and the class called; the box height of right and

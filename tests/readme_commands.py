@@ -280,3 +280,11 @@ def check_pieces(pieces: list[Shown], *, lone_option_owners: set[str] = frozense
                 found.problems += [f"{piece.where}: no command or bench/scripts file takes {w}" for w in words
                                    if w.startswith("--") and w.split("=", 1)[0] not in options]
     return found
+
+
+def visible_commands(command: click.Command, path: tuple[str, ...] = ("highlights",)):
+    """(path, command) of the command and each subcommand `--help` lists, depth first."""
+    yield path, command
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        if not sub.hidden:
+            yield from visible_commands(sub, (*path, name))

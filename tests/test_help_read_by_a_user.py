@@ -16,7 +16,7 @@ import re
 
 import click
 
-from tests.readme_commands import root_command
+from tests.readme_commands import root_command, visible_commands
 
 # Words by which a help text says what a left-out option does.
 _LEFT_OUT = re.compile(r"\b(default|without|optional|required|repeatable)\b", re.IGNORECASE)
@@ -27,14 +27,6 @@ _HISTORY = re.compile(r"\b(the seed|previous model|issues?|formerly|used to|no l
                       r"|#\d+", re.IGNORECASE)
 _WORD_TWICE = re.compile(r"\b(\w+) \1\b", re.IGNORECASE)
 _PAIRS = ("()", "[]", "{}")
-
-
-def visible_commands(command: click.Command, path: tuple[str, ...] = ("highlights",)):
-    """(path, command) of the command and each subcommand `--help` lists, depth first."""
-    yield path, command
-    for name, sub in sorted(getattr(command, "commands", {}).items()):
-        if not sub.hidden:
-            yield from visible_commands(sub, (*path, name))
 
 
 def _shown_params(command: click.Command) -> list[click.Parameter]:

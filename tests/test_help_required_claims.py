@@ -20,8 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from highlights.cli.app import app
-from tests.readme_commands import root_command
-from tests.test_help_read_by_a_user import visible_commands
+from tests.readme_commands import root_command, visible_commands
 
 _CLAIM = re.compile(r"\brequired (with|without|for) (--[\w-]+(?: [\w.]+)?)"
                     r"(?:[^;)]*?, unless ([^;)]+))?")

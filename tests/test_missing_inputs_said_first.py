@@ -77,7 +77,7 @@ def test_a_missing_input_of_train_or_evaluate_is_said_before_torch_loads(tmp_pat
     (["augment", "preview", "{gone}.mp4", "--out", "{tmp}/grid.png"], "{gone}.mp4",
      "file not found"),
     (["pipeline", "evaluate", "--video", "{gone}.mp4", "--annotations", "{gone}.json", "--out",
-      "{tmp}/out"], "{gone}.mp4", "file not found"),
+      "{tmp}/out"], "{gone}.json", "no such file"),  # the annotation is read first (its half)
     (["pipeline", "ablate", "--video", "{tmp}", "--annotations", "{gone}.json", "--out",
       "{tmp}/out", "--change", "kinematics.enabled=false"], "{tmp}",
      "is a directory, not a video file"),

@@ -321,8 +321,8 @@ def evaluate(
     _refuse_tolerances_not_above_zero(tolerance)
     video = _game_video(video, video_argument)
     cfg = _config(config, checkpoint, set_, sport)
-    refuse_missing_inputs(videos=(video,), files=(annotations,))  # before the pipeline loads
-    truth, half = _annotation(annotations, half=half, video=video)
+    truth, half = _annotation(annotations, half=half, video=video)  # its half chosen, as given
+    refuse_missing_inputs(videos=(video,))  # before the pipeline loads
     check_writable_folder(out, out_name="--out")  # now, not after the run
     refuse_a_detect_folder(out, out_name="--out")
     report, written = evaluate_video(video, truth, cfg, out, tolerances=tolerance or DEFAULT_TOLERANCES,
