@@ -115,6 +115,23 @@ def test_calibrate_refuses_a_picture_of_ones_own_where_it_would_draw_its_own(
     assert picture.read_bytes() == own and out.read_bytes() == calibration
     assert len(runs) == 2
 
+    # One an earlier version drew (matplotlib's, no note of what made it) beside the calibration
+    # it was drawn for: replaced, as the command's own.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure = pyplot.figure(figsize=(1, 1))
+    figure.savefig(picture, format="png")
+    pyplot.close(figure)
+    assert b"Matplotlib" in picture.read_bytes() and b"pipeline calibrate" not in picture.read_bytes()
+    assert _run(*args).exit_code == 0
+    assert len(runs) == 3 and picture.read_bytes() != own
+    from highlights.pipeline.score_reliability_png import is_calibration_picture
+
+    assert is_calibration_picture(picture)
+
 
 # A process that may map this much memory, asked whether a (sparse) video this large is a
 # calibration: reading it whole, as a JSON file is read, fails there with MemoryError.

@@ -152,6 +152,19 @@ def _charmap(path: str) -> frozenset[int]:
         return frozenset()
 
 
+def drawn_by_matplotlib(path: Path) -> bool:
+    """Whether the file at ``path`` is a PNG matplotlib wrote (its `Software` text says so), as
+    every picture of highlights is, those drawn before `Description` was kept among them."""
+    from PIL import Image  # matplotlib's dependency
+
+    try:
+        with Image.open(path) as picture:
+            return picture.format == "PNG" and str(picture.info.get("Software", "")).startswith(
+                "Matplotlib")
+    except OSError:
+        return False
+
+
 def png_made_by(path: Path) -> dict | None:
     """What made the PNG at ``path``, as `write_figure_png` kept it under `Description` (JSON
     holding a dict); None for a file that is not such a picture (a photo, a clip, text)."""

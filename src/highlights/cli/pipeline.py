@@ -452,11 +452,20 @@ def calibrate(
 def _refuse_a_picture_not_its_own(out: Path) -> None:
     """The picture beside --out is replaced under the same rule as --out: only where this command
     drew it (a user's own NAME_reliability.png was lost)."""
+    from highlights.figure_png import drawn_by_matplotlib
+    from highlights.pipeline.ranking import Calibration
     from highlights.pipeline.score_reliability_png import (
         calibration_picture, is_calibration_picture,
     )
 
-    refuse_a_file_not_its_own(calibration_picture(out), its_own=is_calibration_picture,
+    # One an earlier version drew has no note of what made it: beside the calibration it was drawn
+    # for, a picture matplotlib drew is taken for it, where it was refused as not the command's.
+    beside_its_fit = out.is_file() and Calibration.written_by_highlights(out)
+
+    def its_own(picture: Path) -> bool:
+        return is_calibration_picture(picture) or (beside_its_fit and drawn_by_matplotlib(picture))
+
+    refuse_a_file_not_its_own(calibration_picture(out), its_own=its_own,
                               kind="a reliability diagram `pipeline calibrate` drew")
 
 
