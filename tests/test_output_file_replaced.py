@@ -50,6 +50,33 @@ def test_augment_preview_replaces_its_own_picture_and_refuses_any_other_file(tmp
         assert other.read_bytes() == data
 
 
+def test_augment_preview_replaces_a_preview_an_earlier_version_drew(tmp_path):
+    """A grid drawn before the PNG kept its note of what made it (matplotlib's PNG at the preview's
+    resolution, as wide as its columns) is replaced, where it was refused as not a preview; a
+    picture of one's own matplotlib drew, without that note, is still refused."""
+    from matplotlib.figure import Figure
+
+    from highlights.augment.preview import DPI, preview_figure
+    from highlights.figure_png import png_made_by, write_figure_png
+
+    clip = write_clip(tmp_path / "clip.mp4", 3, frames=10, width=96, height=64)
+    out = tmp_path / "grid.png"
+    # As the command wrote it before `Description` was kept.
+    write_figure_png(out, lambda: preview_figure(clip, variants=2, frames=1), dpi=DPI)
+    assert png_made_by(out) is None
+    result = _run("augment", "preview", clip, "--out", out, "--variants", "1", "--frames", "1")
+    assert result.exit_code == 0, result.output
+    assert png_made_by(out)["variants"] == 1
+
+    own = tmp_path / "own.png"
+    write_figure_png(own, lambda: Figure(figsize=(4, 3)), dpi=100)
+    data = own.read_bytes()
+    refused = _run("augment", "preview", clip, "--out", own, "--variants", "1", "--frames", "1")
+    assert refused.exit_code == 1
+    assert _last_line(refused).startswith(f"{own}: is not a preview `augment preview` wrote")
+    assert own.read_bytes() == data
+
+
 def _a_game_whose_fit_is_counted(tmp_path: Path, monkeypatch):
     """A synthetic game and its annotation, whose calibration is fitted on fixed scores (the
     pipeline is not run), each fit counted in the list returned."""

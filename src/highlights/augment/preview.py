@@ -20,6 +20,7 @@ from highlights.wrapped_label import widest_line_pt, wrap_to_width
 TITLE_SIZE = 9
 COLUMN_TITLE_SIZE = 7
 CELL_IN = 2.6  # a column's width
+DPI = 110
 
 
 def preview_variants(
@@ -83,15 +84,37 @@ def write_preview_grid(
                "variants": variants, "frames": frames, "config": (config or PhoneAugmentConfig()).to_dict(),
                "highlights_version": __version__}
     return write_figure_png(out, lambda: preview_figure(clip_path, variants=variants, seed=seed, frames=frames,
-                                                        config=config), dpi=110, names=[Path(clip_path).name],
+                                                        config=config), dpi=DPI, names=[Path(clip_path).name],
                             metadata={"Description": json.dumps(made_by, sort_keys=True)})
 
 
 def is_preview_png(path: Path) -> bool:
     """Whether ``path`` is a picture `write_preview_grid` wrote: a PNG whose `Description` says
-    what made it."""
+    what made it, or one a version that did not keep that note drew (`_is_earlier_preview_png`)."""
     made_by = png_made_by(path)
-    return made_by is not None and "clip_sha256" in made_by
+    if made_by is not None:
+        return "clip_sha256" in made_by
+    return _is_earlier_preview_png(path)
+
+
+def _is_earlier_preview_png(path: Path) -> bool:
+    """A preview drawn before its `Description` was kept, told by what every such grid holds: a
+    PNG matplotlib wrote at `DPI` dots an inch, as wide as 2 to 17 columns of `CELL_IN` (the
+    original and 1 to 16 variants); where it was refused as not a preview."""
+    from PIL import Image  # matplotlib's dependency
+
+    from highlights.figure_png import drawn_by_matplotlib
+
+    if not drawn_by_matplotlib(path):
+        return False
+    try:
+        with Image.open(path) as picture:
+            width, dpi = picture.width, picture.info.get("dpi", (0, 0))
+    except OSError:
+        return False
+    column_px = round(CELL_IN * DPI)
+    return (round(float(dpi[0])) == DPI and width % column_px == 0
+            and 2 <= width // column_px <= 17)
 
 
 def preview_figure(
