@@ -136,6 +136,14 @@ def manifest_outside(tmp: Path) -> Case:
     return Case(["dataset", "create", manifest, "--root", tmp / "d"], str(secret), "outside the manifest's folder")
 
 
+def grow_manifest_nul_in_path(tmp: Path) -> Case:
+    root, _ = _dataset(tmp)
+    write_clip(tmp / "c" / "x.mp4", 7)
+    manifest = write_manifest(tmp / "c" / "m.csv", [{"path": "x\0.mp4", "label": "a"}])
+    return Case(["dataset", "grow", manifest, "--root", root, "--parent", "v1"], f"{manifest}:2",
+                "holds a NUL byte", earlier=[root])
+
+
 def manifest_row_twice(tmp: Path) -> Case:
     # Read as two clips, the second was refused as "a duplicate of" itself.
     write_clip(tmp / "c" / "x.mp4", 1)
@@ -405,7 +413,7 @@ CASES = [
     png_renamed, truncated_faststart, evaluate_clips_truncated, zero_timescale, zero_deltas,
     unknown_codec, preview_one_pixel, newline_in_name, detect_missing_newline_name, symlink_loop,
     manifest_latin1,
-    manifest_outside, manifest_row_twice, root_is_a_file, list_without_manifest, second_writer, disk_full_grow,
+    manifest_outside, grow_manifest_nul_in_path, manifest_row_twice, root_is_a_file, list_without_manifest, second_writer, disk_full_grow,
     confusion_duplicate_labels, confusion_string_entries, confusion_null_labels, confusion_huge_number,
     sidecar_nested_too_deep, confusion_directory,
     confusion_into_earlier_report, out_is_a_file, unreadable_test_clip_with_workers,

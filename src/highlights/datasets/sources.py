@@ -192,6 +192,9 @@ def read_source_manifest(csv_path: Path, *, allow_outside: bool = False,
         if not row.get("path"):
             problems.append(f"{csv_path}:{line}: empty path")
             continue
+        if "\0" in row["path"]:  # no file name holds one; the OS call would raise ValueError
+            problems.append(f"{csv_path}:{line}: the path holds a NUL byte, which no file name can")
+            continue
         path = Path(row["path"])
         path = path if path.is_absolute() else csv_path.parent / path
         if not allow_outside and not _inside(path, folder):
