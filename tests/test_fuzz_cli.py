@@ -154,6 +154,15 @@ def manifest_row_twice(tmp: Path) -> Case:
                 "listed twice (manifest m.csv lines 2 and 4)")
 
 
+def train_manifest_row_twice(tmp: Path) -> Case:
+    root, _ = _dataset(tmp)
+    manifest = root / "v1" / "manifest.csv"
+    rows = manifest.read_text().splitlines(keepends=True)
+    manifest.write_text("".join([*rows, rows[1]]))
+    return Case(["train", "--root", root, "--version", "v1", "--out", tmp / "run", "--quick"],
+                f"{manifest}:{len(rows) + 1}", "listed twice (lines 2 and", earlier=[root])
+
+
 def root_is_a_file(tmp: Path) -> Case:
     src = make_class_tree(tmp / "src", layout_of({"a": 2}))
     root = tmp / "root.txt"
@@ -413,7 +422,8 @@ CASES = [
     png_renamed, truncated_faststart, evaluate_clips_truncated, zero_timescale, zero_deltas,
     unknown_codec, preview_one_pixel, newline_in_name, detect_missing_newline_name, symlink_loop,
     manifest_latin1,
-    manifest_outside, grow_manifest_nul_in_path, manifest_row_twice, root_is_a_file, list_without_manifest, second_writer, disk_full_grow,
+    manifest_outside, grow_manifest_nul_in_path, manifest_row_twice, train_manifest_row_twice,
+    root_is_a_file, list_without_manifest, second_writer, disk_full_grow,
     confusion_duplicate_labels, confusion_string_entries, confusion_null_labels, confusion_huge_number,
     sidecar_nested_too_deep, confusion_directory,
     confusion_into_earlier_report, out_is_a_file, unreadable_test_clip_with_workers,

@@ -182,9 +182,14 @@ def read_manifest(manifest_path: Path, version_dir: Path) -> list[ClipRecord]:
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise DatasetError(f"{manifest_path}: unreadable ({e})") from e
     clips = []
+    first_line: dict[str, int] = {}  # a row twice (a hand edit) trained on its clip twice
     for line, row in enumerate(rows, start=2):
         if any(row.get(c) is None for c in MANIFEST_FIELDS):
             raise DatasetError(f"{manifest_path}:{line}: too few fields")
+        if row["clip_id"] in first_line:
+            raise DatasetError(f"{manifest_path}:{line}: clip {row['clip_id']} listed twice (lines "
+                               f"{first_line[row['clip_id']]} and {line}); a version lists each clip once")
+        first_line[row["clip_id"]] = line
         if row["split"] not in SPLITS:
             raise DatasetError(f"{manifest_path}: clip {row['clip_id']} has unknown split {row['split']!r}")
         rel = Path(row["path"])
