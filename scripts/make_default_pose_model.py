@@ -13,6 +13,11 @@ clamped to their 1-99% range over the training windows (`feature_range_quantile`
 setting, not tuned on real clips. Takes several minutes on 2 cores.
 Then `scripts/choose_action_threshold.py` chooses the model's action-vs-`none` threshold on real
 clips (its one scalar chosen on real footage) and writes it into both files.
+
+--side-free --out FILE trains the same recipe with side-free input (`PoseTrainConfig.side_free`:
+the limbs' speeds do not change when the pose estimator swaps left and right) into FILE and the
+JSON beside it, leaving the packaged model alone (docs/pose-classifier.md, "Side-free input");
+`scripts/choose_action_threshold.py --model FILE` then chooses its threshold.
 """
 
 from __future__ import annotations
@@ -39,27 +44,33 @@ from highlights.pose_classifier.unchosen_threshold import DEFAULT_ACTION_THRESHO
 PACKAGED_FEATURE_VERSION = 1
 
 def main() -> int:
-    # No options: the parser is there so that `--help` prints this text instead of retraining the
+    # The parser is there too so that `--help` prints this text instead of retraining the
     # packaged model and replacing its files.
-    argparse.ArgumentParser(description=__doc__,
-                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--side-free", action="store_true")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    if args.side_free != (args.out is not None):
+        parser.error("--side-free and --out go together: the packaged model is not side-free")
+    target = args.out if args.out is not None else DEFAULT_MODEL
+    command = "python scripts/make_default_pose_model.py" + (
+        f" --side-free --out {args.out.name}" if args.side_free else "")
     with tempfile.TemporaryDirectory() as tmp:
         # Its threshold is chosen afterwards on real clips (scripts/choose_action_threshold.py):
         # the model it replaces gives it none.
         config = PoseTrainConfig(out_dir=tmp, feature_version=PACKAGED_FEATURE_VERSION,
-                                 action_threshold=DEFAULT_ACTION_THRESHOLD)
-        _, path = train_pose_classifier(config, show_progress=True, log=print,
-                                        command="python scripts/make_default_pose_model.py")
-        DEFAULT_MODEL.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(DEFAULT_MODEL, path.read_bytes())
+                                 action_threshold=DEFAULT_ACTION_THRESHOLD,
+                                 side_free=args.side_free)
+        _, path = train_pose_classifier(config, show_progress=True, log=print, command=command)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(target, path.read_bytes())
         # The run's summary already holds the provenance (command, highlights_version, seeds,
         # generator, data, validation); only the file it describes is renamed.
         provenance = json.loads(path.with_suffix(".json").read_text())
-        provenance.update({"file": DEFAULT_MODEL.name, "sha256": file_sha256(DEFAULT_MODEL)})
-        atomic_write_text(DEFAULT_MODEL.with_suffix(".json"),
-                          json.dumps(provenance, indent=2) + "\n")
-    print(f"wrote {DEFAULT_MODEL} ({DEFAULT_MODEL.stat().st_size} bytes) and "
-          f"{DEFAULT_MODEL.with_suffix('.json')}")
+        provenance.update({"file": target.name, "sha256": file_sha256(target)})
+        atomic_write_text(target.with_suffix(".json"), json.dumps(provenance, indent=2) + "\n")
+    print(f"wrote {target} ({target.stat().st_size} bytes) and {target.with_suffix('.json')}")
     return 0
 
 

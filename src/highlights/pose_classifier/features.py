@@ -3,7 +3,9 @@
 Joint speeds and their peaks, how high the hands go against the shoulders and the head, how far
 apart the hands are, how high a foot or knee rises, whether the hips rise (a jump) or travel (a
 run), the trunk's lean. Left and right enter as the larger and the smaller of the two, so the
-features do not change in a mirror. A joint the estimator did not see (visibility 0, put at the
+features do not change in a mirror. With `side_free` the limbs' speeds do not change either when
+the estimator swaps a pair's left and right joints in some frames (MoveNet does in profile): each
+frame pair's two speeds are read under whichever pairing of the joints moves them least. A joint the estimator did not see (visibility 0, put at the
 hip centre by `normalise`) moves no feature: each feature reads only the frames that show what it
 measures. Measured here (see bench/bench_pose_classifier.py): such
 features, trained on synthetic poses, transfer to real poses better than learned sequence models,
@@ -70,9 +72,12 @@ def _hip_vy_max(hip_y: np.ndarray, hip_ok: np.ndarray, fps: float, version: int)
     return float(np.max(np.abs(np.diff(hip_y))[pairs]) * fps)
 
 
-def window_features(norm: np.ndarray, fps: float, version: int = FEATURE_VERSION) -> tuple[np.ndarray, list[str]]:
+def window_features(norm: np.ndarray, fps: float, version: int = FEATURE_VERSION,
+                    side_free: bool = False) -> tuple[np.ndarray, list[str]]:
     """(T,17,3) normalised window -> (F,) float32 features and their names, computed as feature
-    version `version` (`FEATURE_VERSIONS`) computes them."""
+    version `version` (`FEATURE_VERSIONS`) computes them; with `side_free` the limbs' speeds are
+    those of `_side_free_speeds` (the same names), and no feature changes when a pair's left and
+    right joints swap in any frames."""
     if version not in FEATURE_VERSIONS:
         raise ValueError(f"unknown pose feature version {version!r}; expected one of {FEATURE_VERSIONS}")
     seen = norm[:, :, 2] > 0
@@ -80,7 +85,7 @@ def window_features(norm: np.ndarray, fps: float, version: int = FEATURE_VERSION
     hip = 0.5 * (norm[:, L_HIP, :2] + norm[:, R_HIP, :2])  # the centre of the hips
     sho_ok = seen[:, L_SHOULDER] & seen[:, R_SHOULDER]
     sho = 0.5 * (norm[:, L_SHOULDER, :2] + norm[:, R_SHOULDER, :2])
-    feats = [*_limb_speeds(norm, fps), *_hip_motion(hip, hip_ok, fps, version),
+    feats = [*_limb_speeds(norm, fps, side_free), *_hip_motion(hip, hip_ok, fps, version),
              *_arm_features(norm, seen, sho, sho_ok, version), *_leg_features(norm, seen, hip, hip_ok)]
     # Trunk lean from vertical (radians, either way) and its range.
     trunk = sho - hip
@@ -94,7 +99,34 @@ def window_features(norm: np.ndarray, fps: float, version: int = FEATURE_VERSION
     return values, names
 
 
-def _limb_speeds(norm: np.ndarray, fps: float) -> list[tuple[str, float]]:
+def _side_free_speeds(norm: np.ndarray, a: int, b: int, fps: float):
+    """The faster and the slower speed of joints a and b per frame pair, as `_pair` returns them,
+    whichever of the two joints is named left in each frame: with both joints seen in both frames,
+    the pairing of the frames' joints that moves them least (ties to the one whose faster joint is
+    slower); with one seen in a frame, the shortest move from one frame's seen joints to the
+    other's, as the faster (the slower unseen). Hand-written: no library pairs two points."""
+    seen = norm[:, [a, b], 2] > 0
+    pts = norm[:, [a, b], :2]
+    # dist[t, i, j]: from joint i in frame t to joint j in frame t + 1.
+    dist = np.linalg.norm(pts[1:, None, :, :] - pts[:-1, :, None, :], axis=3) * fps
+    valid = seen[:-1, :, None] & seen[1:, None, :]
+    straight = np.stack([dist[:, 0, 0], dist[:, 1, 1]], 1)
+    crossed = np.stack([dist[:, 0, 1], dist[:, 1, 0]], 1)
+    key_s = np.stack([straight.sum(1), straight.max(1)], 1)
+    key_c = np.stack([crossed.sum(1), crossed.max(1)], 1)
+    take_s = (key_s[:, 0] < key_c[:, 0]) | ((key_s[:, 0] == key_c[:, 0]) & (key_s[:, 1] <= key_c[:, 1]))
+    chosen = np.where(take_s[:, None], straight, crossed)
+    full = valid.all(axis=(1, 2))
+    nearest = np.where(valid, dist, np.inf).min(axis=(1, 2))
+    hi = np.where(full, chosen.max(1), nearest)
+    lo = np.where(full, chosen.min(1), -np.inf)
+    mhi = valid.any(axis=(1, 2))
+    first = np.array([0.0])
+    return (np.concatenate([first, hi]), np.concatenate([[False], mhi]),
+            np.concatenate([first, lo]), np.concatenate([[False], full]))
+
+
+def _limb_speeds(norm: np.ndarray, fps: float, side_free: bool = False) -> list[tuple[str, float]]:
     """The faster and the slower of each pair of wrists, ankles, knees and elbows: their speeds."""
     def speed_of(n, j):
         sp, ok = _speed(n, j, fps)
@@ -103,7 +135,10 @@ def _limb_speeds(norm: np.ndarray, fps: float) -> list[tuple[str, float]]:
     feats: list[tuple[str, float]] = []
     for name, (a, b) in {"wrist": (L_WRIST, R_WRIST), "ankle": (L_ANKLE, R_ANKLE),
                          "knee": (L_KNEE, R_KNEE), "elbow": (L_ELBOW, R_ELBOW)}.items():
-        hi, mhi, lo, mlo = _pair(norm, a, b, speed_of)
+        if side_free:
+            hi, mhi, lo, mlo = _side_free_speeds(norm, a, b, fps)
+        else:
+            hi, mhi, lo, mlo = _pair(norm, a, b, speed_of)
         feats += _stat(f"{name}_speed_hi", hi, mhi & np.isfinite(hi), ("max", "mean", "p90"))
         feats += _stat(f"{name}_speed_lo", lo, mlo & np.isfinite(lo), ("max", "mean"))
     return feats

@@ -114,11 +114,12 @@ def build_network(family: str, num_classes: int, **kw) -> nn.Module:
 
 
 def model_inputs(family: str, norm_windows: list[np.ndarray], fps: float,
-                 feature_version: int = FEATURE_VERSION) -> torch.Tensor:
+                 feature_version: int = FEATURE_VERSION, side_free: bool = False) -> torch.Tensor:
     """Normalised (T,17,3) windows -> the network's input batch (features as `feature_version`
-    computes them, for the features families)."""
+    computes them, side-free with `side_free`, for the features families)."""
     if family.startswith("features"):
-        return torch.from_numpy(np.stack([window_features(w, fps, feature_version)[0] for w in norm_windows]))
+        return torch.from_numpy(np.stack([window_features(w, fps, feature_version, side_free)[0]
+                                          for w in norm_windows]))
     seq = np.stack([with_velocity(w, fps) for w in norm_windows])          # (N,T,17,5)
     seq = np.clip(seq, -20.0, 20.0)
     n, t = seq.shape[:2]
@@ -150,16 +151,20 @@ def pixel_windows(keypoints: np.ndarray, times: np.ndarray, spec: PoseWindowSpec
 class PoseClassifier:
     """A trained pose model: `.classes`, `.spec`, `.family`, `.meta`, and predictions.
     `feature_version` says how its window features are computed (features families): a new model
-    gets the current one, a loaded model the one it was trained on."""
+    gets the current one, a loaded model the one it was trained on; `side_free`, whether its limbs'
+    speeds ignore which joint of a pair is named left (`features._side_free_speeds`)."""
 
     def __init__(self, network: nn.Module, classes: list[str], spec: PoseWindowSpec, family: str,
                  meta: dict, action_threshold: float = 0.5, aggregation: str = "max",
-                 feature_version: int = FEATURE_VERSION):
+                 feature_version: int = FEATURE_VERSION, side_free: bool = False):
+        if side_free and not family.startswith("features"):
+            raise ConfigError(f"side-free input is a features family's; {family!r} reads the joints")
         if aggregation not in AGGREGATIONS:
             raise ConfigError(f"unknown window aggregation {aggregation!r}; expected one of {AGGREGATIONS}")
         if feature_version not in FEATURE_VERSIONS:
             raise ConfigError(f"unknown pose feature version {feature_version!r}; expected one of {FEATURE_VERSIONS}")
         self.feature_version = int(feature_version)
+        self.side_free = bool(side_free)
         self.aggregation = aggregation
         self.network = network.eval()
         self.classes = list(classes)
@@ -178,7 +183,8 @@ class PoseClassifier:
         meta = {**self.meta, **(extra_meta or {})}
         meta.update({"classes": self.classes, "pose_window": self.spec.to_dict(),
                      "model": {"arch": ARCH_PREFIX + self.family, **meta.get("model", {}),
-                               "family": self.family, "feature_version": self.feature_version},
+                               "family": self.family, "feature_version": self.feature_version,
+                               "side_free": self.side_free},
                      "action_threshold": self.action_threshold, "aggregation": self.aggregation})
         self.meta = meta
         payload = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "meta": meta,
@@ -234,10 +240,13 @@ class PoseClassifier:
             raise CheckpointError(path, f"pose feature version {feature_version!r}, which this highlights does not "
                                         f"compute (it computes {list(FEATURE_VERSIONS)}): another version of "
                                         "highlights wrote it")
+        side_free = meta["model"].get("side_free", False)   # written before it was stored
+        if not isinstance(side_free, bool):
+            raise CheckpointError(path, f"side_free {side_free!r}, not true or false")
         if isinstance(path, Path):  # a packaged model inside a zip has no summary to mix up
             warn_of_another_models_summary(path)
         return cls(net, meta["classes"], spec, family, meta, meta.get("action_threshold", 0.5), aggregation,
-                   feature_version)
+                   feature_version, side_free)
 
     # ----------------------------------------------------------------- prediction
     @torch.no_grad()
@@ -245,10 +254,12 @@ class PoseClassifier:
         """(N, classes) for normalised (T,17,3) windows (mirror-averaged)."""
         if not norm_windows:
             return np.zeros((0, len(self.classes)), np.float32)
-        x = model_inputs(self.family, norm_windows, self.spec.fps, self.feature_version)
+        x = model_inputs(self.family, norm_windows, self.spec.fps, self.feature_version,
+                         self.side_free)
         p = torch.softmax(self.network(x), dim=1)
         if tta_mirror:
-            xm = model_inputs(self.family, [mirror(w) for w in norm_windows], self.spec.fps, self.feature_version)
+            xm = model_inputs(self.family, [mirror(w) for w in norm_windows], self.spec.fps,
+                              self.feature_version, self.side_free)
             p = 0.5 * (p + torch.softmax(self.network(xm), dim=1))
         return p.numpy()
 

@@ -85,6 +85,10 @@ class PoseTrainConfig:
     # How the features families compute their window features (`features.FEATURE_VERSIONS`): the
     # newest for a new model; the packaged model was made on version 1, and its script says so.
     feature_version: int = FEATURE_VERSION
+    # The limbs' speeds read under whichever pairing of a pair's joints moves them least, so that
+    # no input changes when the pose estimator swaps left and right in some frames (features
+    # families; `features._side_free_speeds`). Off: the packaged model's input.
+    side_free: bool = False
     clips_root: str | None = None   # a user's labelled clips (folder per class), added to training
     # Or the train split of a dataset version (`dataset create`), added the same way.
     dataset_root: str | None = None
@@ -129,6 +133,8 @@ class PoseTrainConfig:
         if self.feature_version not in FEATURE_VERSIONS:
             raise ConfigError(f"unknown pose feature version {self.feature_version!r}; expected "
                               f"one of {FEATURE_VERSIONS}")
+        if self.side_free and not self.family.startswith("features"):
+            raise ConfigError(f"side_free is a features family's input; {self.family!r} reads the joints")
         if not 0.0 <= self.feature_range_quantile < 0.5:
             raise ConfigError(f"feature_range_quantile must be in [0, 0.5), got {self.feature_range_quantile}")
         if not 0.0 <= self.labelled_share < 1.0:
@@ -208,7 +214,7 @@ def _fit_network(config: PoseTrainConfig, windows: np.ndarray, labels: np.ndarra
             task = progress.add_task("augmenting + features", total=config.copies)
             for _ in range(config.copies):
                 norm, y = _normalised(windows, labels, rng, config.augment)
-                xs.append(model_inputs(config.family, norm, fps, config.feature_version))
+                xs.append(model_inputs(config.family, norm, fps, config.feature_version, config.side_free))
                 ys.append(torch.from_numpy(y))
                 progress.advance(task)
         x, y = torch.cat(xs), torch.cat(ys)
@@ -496,7 +502,8 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
                       class_weight_labels=once)
     unchosen = threshold_if_unchosen(config)
     clf = PoseClassifier(net, list(config.classes), spec, config.family, {}, unchosen.threshold,
-                        config.aggregation, feature_version=config.feature_version)
+                        config.aggregation, feature_version=config.feature_version,
+                        side_free=config.side_free)
     val = _validation(config, clf, vwindows, vlabels, val_clips, unchosen, log=log,
                       show_progress=show_progress)
     motions: dict[str, int] = {}
@@ -622,7 +629,8 @@ def write_best(out: Path, clf: PoseClassifier, meta: dict, provenance: dict, con
     # without its summary made it refuse the folder as holding a trained model.
     summary = {**provenance, "file": path.name, "sha256": hashlib.sha256(data).hexdigest(),
                "family": config.family, "classes": list(config.classes),
-               "feature_version": clf.feature_version, "aggregation": config.aggregation,
+               "feature_version": clf.feature_version, "side_free": clf.side_free,
+               "aggregation": config.aggregation,
                # A model without `none` answers each clip's most probable class.
                "action_threshold": clf.action_threshold if clf.none_index is not None else None,
                "bytes": len(data),
@@ -654,7 +662,8 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
     net = fit_network(config, many, many_labels, log=log, show_progress=show_progress)
     unchosen = threshold_if_unchosen(config)
     clf = PoseClassifier(net, list(config.classes), config.window, config.family, {},
-                         unchosen.threshold, config.aggregation, feature_version=config.feature_version)
+                         unchosen.threshold, config.aggregation, feature_version=config.feature_version,
+                         side_free=config.side_free)
     norm, y = _normalised(windows, labels, None, config.augment)
     val: dict = {"in_sample": window_scores(clf, norm, y)}
     in_sample = (f"accuracy {val['in_sample']['accuracy']:.3f} on its {val['in_sample']['windows']} training "
