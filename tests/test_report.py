@@ -174,6 +174,24 @@ def test_a_clip_without_probabilities_has_no_confidence_and_keeps_its_note():
         build_report(["none"] * 3, ["none"] * 3, labels, clip_ids=["a", "b", "c"], clip_notes=["x"], n_bootstrap=10)
 
 
+def test_the_confidence_figures_say_why_a_pose_models_clips_have_no_probabilities():
+    """A none clip the pose model found nobody in counts right and is in no error list: the line
+    that leaves it out of the confidence figures names it and says why."""
+    labels = ["baseball_swing", "none"]
+    proba = np.array([[np.nan, np.nan], [np.nan, np.nan], [0.9, 0.1], [0.2, 0.8]])
+    truth, called = ["none", "baseball_swing", "baseball_swing", "none"], ["none", "none", "baseball_swing", "none"]
+    nobody = ["none/empty_court.mp4", "baseball_swing/far_away.mp4"]
+    report = build_report(truth, called, labels, proba=proba, clip_ids=nobody + ["c.mp4", "d.mp4"],
+                          meta={"clips_without_a_person": nobody}, n_bootstrap=10)
+    assert ("Figures from the class probabilities of 2 clips (2 clips without probabilities left out: no person "
+            "was found in them, so the model called them none: none/empty_court.mp4, "
+            "baseball_swing/far_away.mp4).") in render_markdown(report)
+    # where the report does not name them (an older one, or probabilities missing for another reason)
+    # the count stands alone
+    report["meta"]["clips_without_a_person"] = nobody[:1]
+    assert "(2 clips without probabilities left out)." in render_markdown(report)
+
+
 def test_the_confidence_table_gives_each_bins_clips_then_the_right_ones():
     labels = ["baseball_swing", "none"]
     proba = np.array([[0.9, 0.1], [0.85, 0.15], [0.95, 0.05], [0.3, 0.7]])

@@ -93,6 +93,11 @@ def chosen_on_validation(meta: dict) -> str:
     return meta.get("chosen_on_validation") or BEST_EPOCH
 
 
+def _listed(names: list[str]) -> str:
+    """The first ten names, and how many more."""
+    return ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+
+
 def _not_a_test_note(report: dict) -> str | None:
     """A report of the train or val split reads as a test report everywhere else (its title, "test
     clips"): its top says which clips it scored, and that the model has seen them. So does one
@@ -103,13 +108,10 @@ def _not_a_test_note(report: dict) -> str | None:
     seen = meta.get("clips_seen_in_training") or []
     validated = meta.get("clips_seen_in_validation") or []  # its best epoch or threshold was chosen on them
     if (seen or validated) and split not in SEEN_SPLITS:
-        def listed(names: list[str]) -> str:
-            return ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
-
-        how = ([f"the model was trained on the same file{'s' if len(seen) > 1 else ''} ({listed(seen)})"]
+        how = ([f"the model was trained on the same file{'s' if len(seen) > 1 else ''} ({_listed(seen)})"]
                if seen else [])
         how += ([f"its {chosen_on_validation(meta)} was chosen on the same file{'s' if len(validated) > 1 else ''} "
-                 f"({listed(validated)})"] if validated else [])
+                 f"({_listed(validated)})"] if validated else [])
         n = len(seen) + len(validated)
         return (f"**{n} of the {counted(report['num_clips'], 'clip')} "
                 f"{'are' if n > 1 else 'is'} not a "
@@ -132,6 +134,17 @@ def _clips(count: int, what: str = "clip") -> str:
     return counted(count, what, what + "es" if what.endswith("s") else None)
 
 
+def _why_without(report: dict, skipped: int) -> str:
+    """Why a pose model's clips have no probabilities, where its report names them: nobody was
+    found in them. A none clip counted right for it is in no error list, so it is named here."""
+    nobody = (report.get("meta") or {}).get("clips_without_a_person") or []
+    if len(nobody) != skipped:
+        return ""
+    them = "it" if skipped == 1 else "them"
+    none_label = report.get("none_label") or "none"
+    return f": no person was found in {them}, so the model called {them} {none_label}: {_listed(nobody)}"
+
+
 def render_confidence(report: dict, *, link_picture: bool = True) -> list[str]:
     """The lines of the "Confidence" section: how far the model's probabilities can be trusted
     (calibration) and how well they rank clips without a threshold, each figure with its n; or
@@ -145,7 +158,7 @@ def render_confidence(report: dict, *, link_picture: bool = True) -> list[str]:
                     "or ranking figures."]
         return ["The model gave no class probabilities for these clips: no calibration or ranking figures."]
     skipped = figures.get("without_probabilities", 0)
-    left_out = f" ({_clips(skipped)} without probabilities left out)" if skipped else ""
+    left_out = f" ({_clips(skipped)} without probabilities left out{_why_without(report, skipped)})" if skipped else ""
     if figures["calibration"] is None:
         return [f"No clip has class probabilities{left_out}: no calibration or ranking figures."]
     from highlights.calibration_error import ece_reported
