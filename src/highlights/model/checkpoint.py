@@ -41,6 +41,7 @@ from highlights.atomic import atomic_path
 from highlights.model.errors import CheckpointError
 from highlights.model.r2plus1d import build_from_kwargs, normalise_arch
 from highlights.model.unreadable import Unreadable, why_unreadable
+from highlights.model.weights_load import load_weights_only
 
 FORMAT_NAME = "highlights.checkpoint"
 FORMAT_VERSION = 1
@@ -158,7 +159,7 @@ def read_checkpoint_file(path: str | os.PathLike) -> dict:
     if not path.is_file():
         raise CheckpointError(path, "not a file")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        payload = load_weights_only(path)
     except Exception as exc:  # torch raises several unrelated types for a bad file
         raise unreadable_checkpoint(path, exc) from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT_NAME:

@@ -19,6 +19,7 @@ from torch import nn
 
 from highlights.model.errors import CheckpointError
 from highlights.model.unreadable import Unreadable, why_unreadable
+from highlights.model.weights_load import load_weights_only
 
 HEAD_PREFIX = "fc."
 
@@ -63,7 +64,7 @@ def _read_state_dict(path: Path) -> tuple[dict[str, torch.Tensor], list[str] | N
     if not path.is_file():
         raise CheckpointError(path, "not a file")
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        obj = load_weights_only(path)
     except Exception as exc:  # torch raises several unrelated types for a bad file
         raise _unreadable(path, exc) from exc
     classes = None

@@ -10,9 +10,8 @@ from __future__ import annotations
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-import torch
-
 from highlights.model.errors import CheckpointError
+from highlights.model.weights_load import load_weights_only
 from highlights.packaged_file import packaged_file
 
 # Read as packaged files, not as paths: imported from a zip, they are members of it (packaged_file).
@@ -47,7 +46,7 @@ def is_pose_checkpoint(path: str | Path) -> bool:
     from highlights.model.checkpoint import unreadable_checkpoint
 
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        payload = load_weights_only(path)
     except Exception as e:  # torch raises several unrelated types for a bad file
         raise unreadable_checkpoint(path, e) from None
     try:

@@ -31,6 +31,7 @@ from highlights.errors import ConfigError
 from highlights.file_hash import file_sha256  # noqa: F401 (the name its importers use)
 from highlights.model.checkpoint import unreadable_checkpoint, unsupported_format
 from highlights.model.errors import CheckpointError
+from highlights.model.weights_load import load_weights_only
 from highlights.packaged_file import file_or_member
 from highlights.pose_classifier.features import FEATURE_VERSION, FEATURE_VERSIONS, feature_names, window_features
 from highlights.pose_classifier.skeleton import mirror, normalise, resample, with_velocity
@@ -201,8 +202,7 @@ class PoseClassifier:
         if not path.is_file():
             raise CheckpointError(path, "no such file")
         try:
-            payload = torch.load(path if isinstance(path, Path) else io.BytesIO(path.read_bytes()),
-                                 map_location="cpu", weights_only=True)
+            payload = load_weights_only(path if isinstance(path, Path) else io.BytesIO(path.read_bytes()))
         except Exception as e:  # any unreadable file: one line naming it
             if isinstance(path, Path):
                 # What the file is, as --checkpoint says it: torch's own message is paragraphs
