@@ -54,7 +54,7 @@ def verify_video(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | N
         with _wrap_decode_errors(opened.path):
             duration, listed = _duration_s(opened)
             decoded, stuck = 0, 0
-            last_pts = None
+            first_pts = last_pts = None
             for frame in _decoded(opened):
                 decoded += 1
                 if on_frame is not None:
@@ -62,6 +62,7 @@ def verify_video(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | N
                 if frame.pts is not None:
                     if last_pts is not None and frame.pts <= last_pts:
                         stuck += 1
+                    first_pts = frame.pts if first_pts is None else min(first_pts, frame.pts)
                     last_pts = frame.pts if last_pts is None else max(last_pts, frame.pts)
         if not MIN_FPS <= opened.fps:
             raise VideoError(opened.path, f"implausible frame rate {opened.fps:.4g} fps "
@@ -70,7 +71,8 @@ def verify_video(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | N
         # or on the phone) keeps samples it tells players to skip, so fewer frames decode than
         # the index lists, while the duration is what plays.
         expected = duration * opened.fps if duration > 0 else float(listed or 0)
-        truncated = decoded < expected * (1 - MISSING_SHARE) - 1
+        truncated = (decoded < expected * (1 - MISSING_SHARE) - 1 and not _pictures_reach_end(
+            first_pts, last_pts, stream, opened.fps, duration, listed))
         # A recording cut off after its first frame is a truncated video, not a still image.
         if decoded < MIN_FRAMES and not truncated:
             raise VideoError(opened.path, f"only {decoded} frame decodes: a still image, not a video clip")
@@ -86,6 +88,21 @@ def verify_video(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | N
         return VerifiedVideo(opened.path, decoded, listed, duration, opened.fps, opened.container.format.name)
     finally:
         opened.container.close()
+
+
+def _pictures_reach_end(first_pts: int | None, last_pts: int | None, stream, fps: float,
+                        duration_s: float, listed: int | None) -> bool:
+    """Whether the decoded pictures span the duration the index states, a frame step short at most.
+
+    Where the index lists no frames, fewer of them than duration x rate is not by itself a
+    cut-off file: Matroska and WebM state at most a default frame duration, else the rate read is
+    FFmpeg's guess, the fastest their timestamps reach, and a variable-rate recording (a phone's
+    30 fps with 15 fps stretches in low light, remuxed) holds fewer frames than that over its
+    length. A cut-off file's pictures stop short in time."""
+    if listed or first_pts is None or last_pts is None or duration_s <= 0:
+        return False  # an index that lists its frames (MP4, MOV) gives the average rate they lie at
+    span = float((last_pts - first_pts) * stream.time_base)
+    return span + 1.0 / fps >= duration_s * (1 - MISSING_SHARE)
 
 
 def check_frames_reach_end(path: str | Path, duration_s: float, last_frame_s: float | None,
