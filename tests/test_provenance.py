@@ -306,3 +306,25 @@ def test_report_compare_says_unset_for_a_setting_one_model_leaves_to_its_default
 
     said = made_differently_note(report(["none", "shot"]), report(None))
     assert said == 'A and B were made differently: the training settings (classes ["none", "shot"] vs unset).'
+
+
+def test_report_compare_names_a_nested_setting_that_differs_and_the_threshold_each_model_applied():
+    """Two augment sections alike in their first 40 characters read the same cut whole: the note
+    names the nested setting that differs. A pose model's threshold setting (0.5 asked, or unset)
+    is not the one it applies (the packaged 0.05, or one chosen on val clips): the note compares
+    the applied ones its reports record."""
+    from highlights.report.made_by import made_differently_note
+
+    augment = {"arm_length": [0.7, 0.95], "arm_spread": 0.8, "camera_follow": 0.6, "mirror": 0.5}
+
+    def report(threshold_setting: float | None, applied: float, **more_augment) -> dict:
+        return {"meta": {"highlights_version": __version__, "checkpoint": {"sha256": "a" * 64},
+                         "action_threshold": applied,
+                         "train_config": {"seed": 0, "action_threshold": threshold_setting,
+                                          "augment": {**augment, **more_augment}},
+                         "eval_config": {"n_bootstrap": 100}}}
+
+    said = made_differently_note(report(0.5, 0.05), report(None, 0.05, flicker=0.0))
+    assert said == "A and B were made differently: the training settings (augment.flicker - vs 0.0)."
+    said = made_differently_note(report(0.5, 0.05), report(None, 0.3))
+    assert said == "A and B were made differently: the training settings (action_threshold 0.05 vs 0.3)."

@@ -31,6 +31,8 @@ def made_differently_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = 
         va, vb = read(meta_a), read(meta_b)
         if data_by_content and part == TRAINING_SETTINGS and va is not None and vb is not None:
             va, vb = (_without(v, DATA_FOLDER_SETTINGS) for v in (va, vb))
+        if part == TRAINING_SETTINGS and va is not None and vb is not None:
+            va, vb = _applied_threshold(va, meta_a), _applied_threshold(vb, meta_b)
         if va is None or vb is None:
             lacking = [name for name, v in ((name_a, va), (name_b, vb)) if v is None]
             # A part neither records (a report built from a confusion matrix) is not compared, and not news.
@@ -45,6 +47,15 @@ def made_differently_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = 
     if unknown:
         lines.append("Not compared, as one report was written before it was recorded: " + "; ".join(unknown) + ".")
     return " ".join(lines) or None
+
+
+def _applied_threshold(settings: dict, meta: dict) -> dict:
+    """A pose model's training settings with the action threshold its report applied. Asked for
+    (0.5), left unset, or chosen on val clips, the setting is not the threshold the model took:
+    the packaged model records 0.5 and applies 0.05, as does one trained with it unset."""
+    if "action_threshold" not in meta or "action_threshold" not in settings:
+        return settings
+    return {**settings, "action_threshold": meta["action_threshold"]}
 
 
 def _without(settings: dict, keys: frozenset) -> dict:
@@ -94,9 +105,22 @@ def _tell_hashes(va: tuple, vb: tuple) -> str:
     return f"checkpoint {' + '.join(h[:SHORT_HASH] for h in va)} vs {' + '.join(h[:SHORT_HASH] for h in vb)}"
 
 
+def _flat(settings: dict, prefix: str = "") -> dict:
+    """A nested section's settings by dotted name (`augment.flicker`): a section printed whole is
+    cut after 40 characters, where two sections alike at their start show the same text."""
+    out = {}
+    for key, value in settings.items():
+        if isinstance(value, dict) and value:
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
 def _tell_settings(va: dict, vb: dict) -> str:
     """Each setting that differs, `name A's vs B's` (`-` where one side has no such setting); past
     SETTINGS_SHOWN (two kinds of model differ in dozens) the rest by count, as the reports hold them."""
+    va, vb = _flat(va), _flat(vb)
     keys = [k for k in list(va) + [k for k in vb if k not in va] if va.get(k, "-") != vb.get(k, "-")]
     shown = ", ".join(f"{k} {_short(va.get(k, '-'))} vs {_short(vb.get(k, '-'))}" for k in keys[:SETTINGS_SHOWN])
     return shown + (f" and {len(keys) - SETTINGS_SHOWN} more" if len(keys) > SETTINGS_SHOWN else "")
