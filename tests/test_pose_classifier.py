@@ -132,7 +132,23 @@ def trained(tmp_path_factory):
                                       "--synth-windows", "400", "--epochs", "25", "--out", str(out),
                                       "--no-progress"])
     assert result.exit_code == 0, result.output
+    out.with_name(out.name + ".said.txt").write_text(result.output)  # beside the run, not in it
     return out
+
+
+def test_train_says_its_synthetic_validation_accuracy_with_its_interval_and_counts(trained):
+    from highlights.pose_classifier.train import accuracy_said
+    from highlights.rate_interval import wilson_interval
+
+    augmented = json.loads((trained / "best.json").read_text())["validation"]["augmented"]
+    assert augmented["right"] == round(augmented["accuracy"] * augmented["windows"])
+    low, high = wilson_interval(augmented["right"], augmented["windows"])
+    said = trained.with_name(trained.name + ".said.txt").read_text()
+    assert (f"synthetic validation (augmented): accuracy {augmented['accuracy']:.3f} [{low:.3f}, {high:.3f}] "
+            f"({augmented['right']} of {augmented['windows']} windows, 95% Wilson), "
+            f"macro-F1 {augmented['macro_f1']:.3f}\n") in said
+    one = {"windows": 1, "right": 1, "accuracy": 1.0}
+    assert accuracy_said(one).startswith("accuracy 1.000 [0.207, 1.000] (1 of 1 window,")
 
 
 def test_train_writes_a_weights_only_checkpoint_with_provenance(trained):

@@ -43,6 +43,7 @@ from highlights.pose_classifier.unchosen_threshold import (
     CHOSEN_ON_VAL, CONFIGURED, PACKAGED, UnchosenThreshold, said_unchosen, threshold_if_unchosen,
 )
 from highlights.progress import progress_bar
+from highlights.rate_interval import wilson_interval
 from highlights.settings_from_dict import settings_from_dict
 from highlights.synth.clip import GENERATOR, LABELS
 
@@ -253,9 +254,18 @@ def _fit_network(config: PoseTrainConfig, windows: np.ndarray, labels: np.ndarra
 def window_scores(clf: PoseClassifier, norm: list[np.ndarray], labels: np.ndarray) -> dict:
     proba = clf.window_proba(norm)
     pred = proba.argmax(axis=1)
-    return {"windows": int(len(labels)), "accuracy": round(float(accuracy_score(labels, pred)), 4),
+    return {"windows": int(len(labels)), "right": int((pred == np.asarray(labels)).sum()),
+            "accuracy": round(float(accuracy_score(labels, pred)), 4),
             "macro_f1": round(float(f1_score(labels, pred, average="macro", labels=range(len(clf.classes)),
                                              zero_division=0)), 4)}
+
+
+def accuracy_said(scores: dict) -> str:
+    """A window accuracy with its 95% Wilson interval and counts, as every rate a user reads is
+    given: `accuracy 0.833 [0.801, 0.861] (500 of 600 windows)`."""
+    low, high = wilson_interval(scores["right"], scores["windows"])
+    return (f"accuracy {scores['accuracy']:.3f} [{low:.3f}, {high:.3f}] "
+            f"({scores['right']} of {counted(scores['windows'], 'window')}, 95% Wilson)")
 
 
 def action_ranking(clf: PoseClassifier, norm: list[np.ndarray], labels: np.ndarray) -> dict:
@@ -614,8 +624,8 @@ def _validation(config: PoseTrainConfig, clf: PoseClassifier, vwindows: np.ndarr
                         "games": config.val_games, "game_seed_range": vgame.seed}
         log(f"synthetic game windows (augmented): macro-F1 {val['games']['macro_f1']:.3f}, action-vs-none AUC "
             f"{val['games']['action_auc']:.3f} over {val['games']['windows']} windows")
-    log(f"synthetic validation (augmented): accuracy {val['augmented']['accuracy']:.3f}, "
-        f"macro-F1 {val['augmented']['macro_f1']:.3f} over {val['augmented']['windows']} windows")
+    log(f"synthetic validation (augmented): {accuracy_said(val['augmented'])}, "
+        f"macro-F1 {val['augmented']['macro_f1']:.3f}")
     return val
 
 
