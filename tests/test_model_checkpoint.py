@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 
 import numpy as np
@@ -137,6 +138,10 @@ def test_truncated_checkpoint_names_the_file(tmp_path):
     (lambda p: p.write_bytes(np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8).tobytes()),
      "not a checkpoint (not a PyTorch file)"),
     (lambda p: torch.save(tiny_model(), p), "holds pickled Python objects"),
+    # A function of a module torch's unpickler blocks outright (os, sys) is refused in other words
+    # ("unsupported GLOBAL ... is blocked"), and was said as a damaged file.
+    (lambda p: torch.save({"state": tiny_model().state_dict(), "run": os.system}, p),
+     "holds pickled Python objects"),
     (lambda p: (torch.save(tiny_model().state_dict(), p), p.write_bytes(p.read_bytes()[:300])),
      "not a readable checkpoint: a PyTorch file that is cut off or damaged"),
 ])

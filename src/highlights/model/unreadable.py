@@ -21,11 +21,12 @@ class Unreadable(Enum):
 
 
 ZIP_MAGIC = b"PK\x03\x04"  # torch.save's format since PyTorch 1.6
-# What torch's weights-only unpickler says of an object it refuses: a class or function that is not
-# plain data (GLOBAL, as torch.save pickles one), or an opcode it does not take (STACK_GLOBAL, as
-# pickle's protocol 4 and 5 name a class). Any other refusal (a call of what is no function, a
-# memo entry never put) is of a pickle that does not read whole: damaged.
-REFUSALS = ("Unsupported global", "Unsupported operand")
+# What torch's weights-only unpickler says of an object it refuses, matched in any case: a class or
+# function that is not plain data (GLOBAL, as torch.save pickles one; "unsupported GLOBAL ... is
+# blocked" for one of os or sys), or an opcode it does not take (STACK_GLOBAL, as pickle's protocol
+# 4 and 5 name a class). Any other refusal (a call of what is no function, a memo entry never put)
+# is of a pickle that does not read whole: damaged.
+REFUSALS = ("unsupported global", "unsupported operand")
 PICKLE_PROTO = b"\x80"     # the first byte of a pickle of protocol 2 or later (the legacy torch.save format)
 
 
@@ -43,7 +44,8 @@ def why_unreadable(path: str | os.PathLike, exc: BaseException) -> Unreadable:
     if not (head.startswith(ZIP_MAGIC) or pickled):
         # A weights-only refusal here is of bytes that were never a pickle, not of an object.
         return Unreadable.NOT_PYTORCH
-    if isinstance(exc, pickle.UnpicklingError) and any(refusal in str(exc) for refusal in REFUSALS):
+    said = str(exc).lower()
+    if isinstance(exc, pickle.UnpicklingError) and any(refusal in said for refusal in REFUSALS):
         # weights_only refuses any pickled object that is not plain data (a whole model saved
         # with torch.save(model)): loading it could run code, so it is never retried without it.
         return Unreadable.PICKLED_OBJECTS
