@@ -163,6 +163,16 @@ def train_manifest_row_twice(tmp: Path) -> Case:
                 f"{manifest}:{len(rows) + 1}", "listed twice (lines 2 and", earlier=[root])
 
 
+def show_manifest_nul_in_path(tmp: Path) -> Case:
+    # A version's manifest edited by hand: opening the clip raised ValueError, a traceback.
+    root, _ = _dataset(tmp)
+    manifest = root / "v1" / "manifest.csv"
+    rows = manifest.read_text().splitlines(keepends=True)
+    manifest.write_text("".join([rows[0], rows[1].replace(".mp4", "\0.mp4"), *rows[2:]]))
+    return Case(["dataset", "show", "v1", "--root", root], f"{manifest}:2", "holds a NUL byte",
+                earlier=[root])
+
+
 def root_is_a_file(tmp: Path) -> Case:
     src = make_class_tree(tmp / "src", layout_of({"a": 2}))
     root = tmp / "root.txt"
@@ -423,6 +433,7 @@ CASES = [
     unknown_codec, preview_one_pixel, newline_in_name, detect_missing_newline_name, symlink_loop,
     manifest_latin1,
     manifest_outside, grow_manifest_nul_in_path, manifest_row_twice, train_manifest_row_twice,
+    show_manifest_nul_in_path,
     root_is_a_file, list_without_manifest, second_writer, disk_full_grow,
     confusion_duplicate_labels, confusion_string_entries, confusion_null_labels, confusion_huge_number,
     sidecar_nested_too_deep, confusion_directory,

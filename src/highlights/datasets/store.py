@@ -192,6 +192,9 @@ def read_manifest(manifest_path: Path, version_dir: Path) -> list[ClipRecord]:
         first_line[row["clip_id"]] = line
         if row["split"] not in SPLITS:
             raise DatasetError(f"{manifest_path}: clip {row['clip_id']} has unknown split {row['split']!r}")
+        if "\0" in row["path"]:  # a hand edit; opening the clip would raise ValueError
+            raise DatasetError(f"{manifest_path}:{line}: clip {row['clip_id']}'s path holds a NUL "
+                               "byte, which no file name can")
         rel = Path(row["path"])
         if rel.is_absolute() or ".." in rel.parts:
             raise DatasetError(f"{manifest_path}:{line}: clip path {row['path']!r} is outside the version")
