@@ -7,6 +7,7 @@ import hashlib
 import json
 import random
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -1136,3 +1137,55 @@ def test_resume_takes_quick_again_only_for_a_quick_run():
     with pytest.raises(ConfigError, match=r"otherwise: --quick \(the run's model: R\(2\+1\)D-18"):
         full.resumed_with(quick=True)
     assert full.resumed_with() == full
+
+
+@pytest.fixture(scope="module")
+def stopped_after_one_of_two(colour_data, tmp_path_factory):
+    """A run folder as a run of two epochs leaves it when stopped after the first."""
+    out = tmp_path_factory.mktemp("stopped") / "run"
+    fit(tiny_config(colour_data, out, epochs=1, cache_dir=str(out / "cache")), show_progress=False)
+    state = torch.load(out / "last.pt", map_location="cpu", weights_only=False)
+    state["meta"]["train_config"]["epochs"] = 2
+    torch.save(state, out / "last.pt")
+    return out
+
+
+def _other_width(state):
+    state["meta"]["train_config"]["width"] = 0.25
+
+
+def _other_classes(state):
+    state["meta"]["classes"] = ["basketball_layup", "none"]
+
+
+def _settings_a_list(state):
+    state["meta"]["train_config"] = []
+
+
+def _unknown_setting(state):
+    state["meta"]["train_config"]["layers_per_stage"] = 7
+
+
+@pytest.mark.parametrize("edit, cause", [
+    (_other_width, "its weights are not those of the model its settings describe (size mismatch for"),
+    (_other_classes, "the run was trained on the classes ['basketball_layup', 'none'], its dataset version has"),
+    (_settings_a_list, "holds no training settings (its train_config is list, not an object)"),
+    (_unknown_setting, "its training settings are not ones this version of highlights reads (unknown training "
+                       "settings: layers_per_stage)"),
+], ids=["other-width", "other-classes", "settings-a-list", "unknown-setting"])
+def test_resume_refuses_a_last_pt_not_of_its_own_run_and_changes_nothing(stopped_after_one_of_two, tmp_path, edit,
+                                                                          cause):
+    """A last.pt edited by hand or of another run: one line naming it, where loading its weights or
+    its settings raised a traceback, or its outputs were trained on as other classes."""
+    run = tmp_path / "run"
+    shutil.copytree(stopped_after_one_of_two, run)
+    state = torch.load(run / "last.pt", map_location="cpu", weights_only=False)
+    edit(state)
+    torch.save(state, run / "last.pt")
+    before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    result = CliRunner().invoke(app, ["train", "--out", str(run), "--resume", "--no-progress"])
+    assert result.exit_code == 1 and not isinstance(result.exception, (RuntimeError, AttributeError, TypeError))
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {run / 'last.pt'}: ") and cause in errors[0], \
+        result.output
+    assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before

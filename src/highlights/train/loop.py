@@ -59,6 +59,7 @@ from highlights.train.cache import DecodedClipCache
 from highlights.train.config import TrainConfig, check_precision, resolve_precision
 from highlights.train.curves import plot_training_curves
 from highlights.train.errors import RunFolderError
+from highlights.train.resume_checks import refuse_unfitting_weights, saved_config
 from highlights.train.data import (
     CachedClipDataset,
     batches,
@@ -182,7 +183,7 @@ def _fit_locked(config: TrainConfig, dataset: DatasetVersion | None, resume: boo
                 f"{', '.join(p.name for p in left)}")
         state = _load_resume_point(out_dir, out_name, resume_name) if resume else None
         if state is not None:
-            _check_same_run(config, TrainConfig.from_dict(state.meta["train_config"]))
+            _check_same_run(config, saved_config(out_dir / LAST_CHECKPOINT, state))
             _best_from_resume_point(out_dir, state, log)
             finished = _finished_run(config, state, out_dir)
             if finished is not None:  # said now, not after every clip of the version was read and checked
@@ -237,6 +238,8 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
     train_records, val_records = _checked_splits(dataset, classes, state, out_dir, show_progress, log)
     # The model first: pretrained weights that do not fit it are refused before minutes of decoding.
     model = r2plus1d_18(len(classes), width=config.width, layers=config.layers)
+    if state is not None:  # and a resume point that does not fit it, before the decoding too
+        refuse_unfitting_weights(out_dir / LAST_CHECKPOINT, state, model, classes)
     pretrained = state.meta.get("pretrained") if state is not None else None
     if config.pretrained and state is None:
         pretrained = _load_pretrained(model, config, classes, log)
@@ -676,8 +679,8 @@ def load_saved_config(out_dir: str | Path, *, out_name: str = "out_dir",
     `resume_name`: what the messages call `out_dir` and resuming, as in `fit`). Its `out_dir` is
     the folder it was read from: a run moved or copied since it stopped goes on where it is now,
     not in the folder it was started in (which may hold another run, or be gone)."""
-    saved = TrainConfig.from_dict(_load_resume_point(Path(out_dir), out_name, resume_name).meta["train_config"])
-    return saved.replace(out_dir=str(out_dir))
+    state = _load_resume_point(Path(out_dir), out_name, resume_name)
+    return saved_config(Path(out_dir) / LAST_CHECKPOINT, state).replace(out_dir=str(out_dir))
 
 
 def _rerun(resume_name: str) -> str:
