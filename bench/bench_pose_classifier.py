@@ -186,10 +186,9 @@ def wrong_class_pull(clf, clips, y, pred, labels, cache, top: int = 3) -> list[s
         proba = clf.window_proba(windows)
         w = windows[int(np.argmax(1.0 - proba[:, clf.none_index]))]
         with torch.no_grad():
-            z = net.standardise(torch.as_tensor(window_features(w,
-                                                                clf.spec.fps,
-                                                                clf.feature_version)[0],
-                                                dtype=torch.float32)).numpy()
+            # The model's own input: its feature version, side-free where it was trained so.
+            features = window_features(w, clf.spec.fps, clf.feature_version, clf.side_free)[0]
+            z = net.standardise(torch.as_tensor(features, dtype=torch.float32)).numpy()
         pull = (weight[p] - weight[t]) * z
         order = np.argsort(-pull)[:top]
         leaders[names[order[0]]] += 1
@@ -223,11 +222,11 @@ def feature_gap(clf, clips, labels, cache, synth_count: int = 1200, top: int = 8
     for w, k in zip(windows, wl):
         norm = normalise(augment_window(w, rng))
         if norm is not None:
-            synth[labels[k]].append(window_features(norm, fps, clf.feature_version)[0])
+            synth[labels[k]].append(window_features(norm, fps, clf.feature_version, clf.side_free)[0])
     real = {c: [] for c in labels}
     for c in clips:
         kp, times = clip_poses(c.path, fps=fps, cache_dir=cache)
-        real[c.label] += [window_features(w, fps, clf.feature_version)[0]
+        real[c.label] += [window_features(w, fps, clf.feature_version, clf.side_free)[0]
                           for w in clf.windows(kp, times)]
     every = np.stack([f for v in synth.values() for f in v])
     sd = every.std(axis=0) + 1e-6

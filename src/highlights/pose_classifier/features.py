@@ -5,11 +5,11 @@ apart the hands are, how high a foot or knee rises, whether the hips rise (a jum
 run), the trunk's lean. Left and right enter as the larger and the smaller of the two, so the
 features do not change in a mirror. With `side_free` the limbs' speeds do not change either when
 the estimator swaps a pair's left and right joints in some frames (MoveNet does in profile): each
-frame pair's two speeds are read under whichever pairing of the joints moves them least. A joint the estimator did not see (visibility 0, put at the
-hip centre by `normalise`) moves no feature: each feature reads only the frames that show what it
-measures. Measured here (see bench/bench_pose_classifier.py): such
-features, trained on synthetic poses, transfer to real poses better than learned sequence models,
-which learn the generator's own motion.
+frame pair's two speeds are read under whichever pairing of the joints moves them least. A joint
+the estimator did not see (visibility 0, put at the hip centre by `normalise`) moves no feature:
+each feature reads only the frames that show what it measures. Measured here (see
+bench/bench_pose_classifier.py): such features, trained on synthetic poses, transfer to real poses
+better than learned sequence models, which learn the generator's own motion.
 """
 
 from __future__ import annotations
