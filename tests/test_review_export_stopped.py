@@ -201,3 +201,36 @@ def test_an_export_stopped_then_every_decision_undone_says_what_it_leaves(
     with pytest.raises(ReviewError) as again:  # said once
         export_review(session, root, parent="v1")
     assert str(again.value) == nothing
+
+
+def test_an_export_given_another_parent_than_a_stopped_one_is_refused_naming_both(
+        first_three_in_v1, monkeypatch) -> None:
+    # The stopped export grew v2 into v3; the next, given --parent v1, finished v3 and grew it,
+    # its --parent ignored. Now it is refused in one line naming both, before anything is written.
+    from highlights.review import export_under_way
+
+    folder, session, gid, root = first_three_in_v1
+    fourth, fifth = session.states(gid)[3:5]
+    _decide(session, gid, fourth, "accepted")
+    assert export_review(session, root, parent="v1").version.name == "v2"
+    _decide(session, gid, fifth, "accepted")
+    with disk_full_at_the_annotations(monkeypatch):
+        with pytest.raises(atomic.DiskFullError):
+            export_review(session, root, parent="v2")
+    assert list_versions(root) == ["v1", "v2", "v3"]
+    written = (folder / "reviewed" / "reviewed.json").read_bytes()
+
+    with pytest.raises(ReviewError) as refused:
+        export_review(session, root, parent="v1")
+    assert str(refused.value) == (
+        f"{root}/v3: made grown from v2 by an export of this review that stopped part way, which "
+        "an export given --parent v1 would leave unfinished; export with --parent v3 to finish "
+        "it and add what is decided since")
+    assert list_versions(root) == ["v1", "v2", "v3"]
+    assert (folder / "reviewed" / "reviewed.json").read_bytes() == written
+    assert export_under_way.stopped(session.store, root) is not None
+
+    finished = export_review(session, root, parent="v3")  # as the line says
+    assert finished.version.name == "v3" and list_versions(root) == ["v1", "v2", "v3"]
+    assert fifth["id"] in {e.id for e in load_annotation(folder / "reviewed" / "reviewed.json").events}
+    assert export_under_way.stopped(session.store, root) is None

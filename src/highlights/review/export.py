@@ -335,17 +335,49 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                               show_progress=show_progress)
     root = Path(root)
     noted = export_under_way.stopped(session.store, root)
+    decided = _decided_or_stopped_left(session, root, noted, rejected_as)
+    if noted is not None:
+        finished = _finish_stopped(session, root, noted, decided, settings)
+        if finished is not None:
+            return finished
+    done_before = _done_before(session, root, decided, settings)
+    if isinstance(done_before, ExportResult):
+        return done_before
+    return _new_version(session, root, decided, settings, *done_before)
+
+
+@dataclass
+class _Decided:
+    """What the review holds to export (`_decided_clips`): the decided items as annotated, the
+    clips cut from them, the items nobody decided, and the items dropped and repeated."""
+
+    annotated: list[ReviewedClip]
+    clips: list[ReviewedClip]
+    pending: int
+    dropped: list[str]
+    repeated: list[str]
+
+
+def _decided_or_stopped_left(session: ReviewSession, root: Path, noted: dict | None,
+                             rejected_as: str) -> _Decided:
+    """The review's decided items; where none gives a clip, refused, in a line that names the
+    version a stopped export (`noted`) made and left."""
     try:
-        annotated, clips, pending, dropped, repeated = _decided_clips(session, rejected_as)
+        return _Decided(*_decided_clips(session, rejected_as))
     except _NothingToExport as nothing:
         if noted is None:
             raise
         raise _stopped_export_left(session, root, noted, nothing) from None
-    if noted is not None:
-        finished = _finish_stopped(session, root, noted, annotated, clips, settings,
-                                   pending=pending)
-        if finished is not None:
-            return finished
+
+
+def _done_before(session: ReviewSession, root: Path, decided: _Decided,
+                 settings: ExportSettings
+                 ) -> ExportResult | tuple[list[ReviewedClip], list[ReviewedClip], dict[str, str]]:
+    """This export, made before by the same command: finished where it stopped before its
+    annotations (the result), else refused. Otherwise what `_not_exported_before` gives, for the
+    new version."""
+    parent, annotations_dir = settings.parent, settings.annotations_dir
+    annotated, clips, pending = decided.annotated, decided.clips, decided.pending
     if parent is None and list_versions(root):
         made = _made_first_by(root, clips)
         if made is not None and _annotations_not_written(session, annotated, annotations_dir):
@@ -373,49 +405,60 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
         raise ReviewError(f"nothing new to export from {parent}: {root}/{twin} already grows "
                           f"{parent} by every decided item it lacks ({len(fresh)}); export with "
                           f"--parent {twin} to add what is decided since")
-    clips_all, clips = clips, fresh
-    _refuse_unwritable_annotations(session, annotated, annotations_dir)
-    carried = (_carried_licences(root, parent, clips) if licence is None and parent is not None
-               else {})
+    return fresh, changed, replaces
+
+
+def _new_version(session: ReviewSession, root: Path, decided: _Decided, settings: ExportSettings,
+                 fresh: list[ReviewedClip], changed: list[ReviewedClip],
+                 replaces: Mapping[str, str]) -> ExportResult:
+    """Cuts the ``fresh`` clips into the next version of `root`, then writes the annotations, the
+    export noted as under way (`export_under_way`) between the two."""
+    parent, annotations_dir = settings.parent, settings.annotations_dir
+    _refuse_unwritable_annotations(session, decided.annotated, annotations_dir)
+    carried = (_carried_licences(root, parent, fresh)
+               if settings.licence is None and parent is not None else {})
     export_under_way.begin(session.store, root, parent)
     try:
-        version, added_classes, rows = _cut_into_version(session, root, clips, settings,
+        version, added_classes, rows = _cut_into_version(session, root, fresh, settings,
                                                          replaces=replaces, carried=carried)
     except Exception:
         export_under_way.done(session.store, root)  # refused: nothing was made
         raise
     # Written once the version is: a refused export changes nothing on disk.
-    annotations = write_annotations(session, annotated,
+    annotations = write_annotations(session, decided.annotated,
                                     Path(annotations_dir) if annotations_dir else None)
     export_under_way.done(session.store, root)
-    tally = _tally(clips)
-    return ExportResult(version=version, clips=tally, annotations=annotations, pending=pending,
-                        unchanged=len(clips_all) - len(clips),
+    return ExportResult(version=version, clips=_tally(fresh), annotations=annotations,
+                        pending=decided.pending, unchanged=len(decided.clips) - len(fresh),
                         changed=[f"{c.game.name}/{c.item}" for c in changed],
-                        trimmed=[c.describe() for c in clips if c.span], dropped=dropped,
-                        added_classes=added_classes, repeated=repeated, rejected_as=rejected_as,
-                        splits=game_splits(session, version), carried_licences=carried,
+                        trimmed=[c.describe() for c in fresh if c.span], dropped=decided.dropped,
+                        added_classes=added_classes, repeated=decided.repeated,
+                        rejected_as=settings.rejected_as, splits=game_splits(session, version),
+                        carried_licences=carried,
                         no_licence=sum(1 for r in rows if r["licence"] == UNKNOWN_LICENCE),
                         split_leaks=split_leak_warning(version) if parent is not None else None,
                         game_names=_game_names(session))
 
 
-def _finish_stopped(session: ReviewSession, root: Path, noted: dict,
-                    annotated: list[ReviewedClip], clips: list[ReviewedClip],
-                    settings: ExportSettings, *, pending: int) -> ExportResult | None:
+def _finish_stopped(session: ReviewSession, root: Path, noted: dict, decided: _Decided,
+                    settings: ExportSettings) -> ExportResult | None:
     """After an export of this review to `root` that stopped part way (`export_under_way`): the
     version it made, finished (its annotations written, as they stand now), then grown by what
     is decided since, if anything is; None where it made no version, so this export does its work
-    again from the start. Items undone since stay in its version, as after a whole export."""
+    again from the start. Items undone since stay in its version, as after a whole export. An
+    export given another parent than the stopped one's, or its version, is refused
+    (`_refuse_another_parent`)."""
     made = export_under_way.version_it_made(root, noted)
     if made is None:
         export_under_way.done(session.store, root)
         return None
+    _refuse_another_parent(root, noted, made, settings.parent)
+    clips = decided.clips
     held = _exported_before(root, made)
     in_made = [c for c in clips if _holds(held, c)]
     added = _not_exported_before(root, noted.get("parent"), in_made)[0]
-    finished = _stopped_export_finished(session, annotated, load_version(root, made), added,
-                                        settings, pending=pending,
+    finished = _stopped_export_finished(session, decided.annotated, load_version(root, made),
+                                        added, settings, pending=decided.pending,
                                         unchanged=len(in_made) - len(added))
     export_under_way.done(session.store, root)
     if not _not_exported_before(root, made, clips)[0]:
@@ -424,6 +467,20 @@ def _finish_stopped(session: ReviewSession, root: Path, noted: dict,
                          annotations_dir=settings.annotations_dir, note=settings.note,
                          progress=settings.progress, rejected_as=settings.rejected_as,
                          show_progress=settings.show_progress)
+
+
+def _refuse_another_parent(root: Path, noted: dict, made: str, parent: str | None) -> None:
+    """The stopped export's version is finished by an export from its parent or from it: one given
+    another parent (or none, where the stopped one grew one) was taken for it, its --parent
+    ignored, and grew that version instead. Refused in one line naming both."""
+    if parent in (noted.get("parent"), made):
+        return
+    grown = (f"grown from {noted['parent']}" if noted.get("parent") is not None
+             else "as the first version")
+    given = f"--parent {parent}" if parent is not None else "no --parent"
+    raise ReviewError(f"{root}/{made}: made {grown} by an export of this review that stopped "
+                      f"part way, which an export given {given} would leave unfinished; export "
+                      f"with --parent {made} to finish it and add what is decided since")
 
 
 def _not_exported_before(root: Path, parent: str | None, clips: list[ReviewedClip]
