@@ -337,8 +337,13 @@ def test_each_highlight_says_why_in_one_line_and_keeps_the_rest_one_click_away(t
                 "classifier": {"probs": {"baseball_swing": 0.01, "soccer_shooting": 0.88, "none": 0.04,
                                          "basketball_layup": 0.07}},
                 "rank": {"rank": 2, "of": 8}, "candidates": {"source": "motion"}}
-    assert why_line(evidence) == ("rank 2 of 8 · trigger ankle_speed 4.78 (threshold 3) · "
+    assert why_line(evidence) == ("rank 2 of 8 · trigger ankle_speed 4.78 body heights/s (threshold 3) · "
                                   "action 0.96 (most likely soccer_shooting 0.88)")
+    # a jump's trigger is the hips' rise, in body heights; a trigger of unknown kind keeps its bare value
+    rise = {"kinematics": {"trigger": "hip_rise", "value": 0.1876, "threshold": 0.12}}
+    assert why_line(rise) == "trigger hip_rise 0.188 body heights (threshold 0.12)"
+    other = {"kinematics": {"trigger": "bat_speed", "value": 5.0, "threshold": 4.0}}
+    assert why_line(other) == "trigger bat_speed 5 (threshold 4)"
     assert why_line({"classifier": {"probs": {"a": 0.3, "b": 0.7}}}) == "b 0.70"  # no `none` class
     assert why_line({"candidates": {"source": "motion"}}) == ""
     h = Highlight(1.0, 3.0, "soccer_shooting", "soccer", 0.5, 2.0, evidence)
@@ -346,7 +351,7 @@ def test_each_highlight_says_why_in_one_line_and_keeps_the_rest_one_click_away(t
     parser.feed(render_html([h, *_highlights()], tmp_path, duration_s=10.0))
     text = " ".join("".join(parser.text).split())
     # On the card and in the table; every evidence item still on the page, under a summary.
-    assert text.count("rank 2 of 8 · trigger ankle_speed 4.78") == 2
+    assert text.count("rank 2 of 8 · trigger ankle_speed 4.78 body heights/s") == 2
     assert "all evidence (11)" in text and "candidates.source=motion" in text and "kinematics.track=2" in text
     assert [tag for tag, _ in parser.tags].count("summary") == 1 + 3  # the config's, and one per row with evidence
 

@@ -31,6 +31,9 @@ L_HIP, R_HIP, L_ANKLE, R_ANKLE = 11, 12, 15, 16
 
 TRIGGER_LABEL = {"wrist_speed": "baseball_swing", "hip_rise": "basketball_layup",
                  "ankle_speed": "soccer_shooting"}
+# What a trigger's value is measured in, for the reader of a highlight's "why": speeds relative to
+# the body's centre, the rise of the hips.
+TRIGGER_UNIT = {"wrist_speed": "body heights/s", "ankle_speed": "body heights/s", "hip_rise": "body heights"}
 _MAX_GAP_S = 0.6  # a pose gap longer than this breaks a speed estimate
 _RISE_LOOKBACK_S = 1.0
 _ARM_TOLERANCE_S = 0.5

@@ -156,8 +156,11 @@ def why_line(evidence: Mapping[str, Any]) -> str:
     if trigger.get("trigger") is not None:
         text = f"trigger {trigger['trigger']}"
         if trigger.get("value") is not None:
+            from highlights.pipeline.kinematics import TRIGGER_UNIT
+
             # a speed against its bar, read at a glance: three significant digits (never a time)
-            text += f" {float(trigger['value']):.3g}"
+            unit = TRIGGER_UNIT.get(trigger["trigger"])
+            text += f" {float(trigger['value']):.3g}" + (f" {unit}" if unit else "")
             if trigger.get("threshold") is not None:
                 text += f" (threshold {float(trigger['threshold']):.3g})"
         parts.append(text)
