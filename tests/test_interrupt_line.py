@@ -64,3 +64,30 @@ def test_ctrl_c_before_the_server_runs_says_where_the_decisions_are(tmp_path, mo
     said = f"review stopped: every decision made is saved in {db}; the same command goes on"
     assert said in last
     assert "interrupted" not in last
+
+
+def test_ctrl_c_after_the_outputs_are_in_place_says_they_were_written(tmp_path, monkeypatch) -> None:
+    # Ctrl-C as the command says what it wrote: its one line said "nothing half-written was kept",
+    # where the picture was in place, whole. Now it names it and says the run stopped at its end.
+    import typer
+
+    from highlights.augment.preview import is_preview_png
+    from tests.dataset_fixtures import write_clip
+
+    clip = write_clip(tmp_path / "clip.mp4", 3, frames=10, width=96, height=64)
+    out = tmp_path / "grid.png"
+    said = typer.echo
+
+    def stopped_at_the_closing_line(message=None, *args, **kwargs):
+        if str(message).startswith("wrote "):
+            raise KeyboardInterrupt
+        return said(message, *args, **kwargs)
+
+    monkeypatch.setattr(typer, "echo", stopped_at_the_closing_line)
+    result = runner.invoke(app, ["augment", "preview", str(clip), "--out", str(out),
+                                 "--variants", "1", "--frames", "1"])
+    assert result.exit_code == 130, result.output
+    assert is_preview_png(out)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == [f"interrupted (Ctrl-C): highlights augment preview stopped at its end: its "
+                     f"outputs were written ({out}); the lines it had left to say were not said"]

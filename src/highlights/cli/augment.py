@@ -33,4 +33,7 @@ def preview(
     refuse_a_file_not_its_own(out, its_own=is_preview_png, kind="a preview `augment preview` wrote")
     path = write_preview_grid(clip, out, variants=variants, frames=frames, seed=seed,
                               config=PhoneAugmentConfig(shake_jitter_px=shake_jitter_px))
-    typer.echo(f"wrote {path}")
+    from highlights.cli.outputs_in_place import closing_lines
+
+    with closing_lines([path]):
+        typer.echo(f"wrote {path}")

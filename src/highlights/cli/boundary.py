@@ -26,6 +26,7 @@ from typer.core import TyperGroup
 from highlights.cli.aliases import name_the_option_of_a_hidden_argument
 from highlights.cli.finite_floats import refuse_non_finite_floats
 from highlights.cli.help_layout import fit_help_to_terminal
+from highlights.cli.outputs_in_place import outputs_written, stopped_at_its_end
 from highlights.cli.required_values import refuse_missing_required
 from highlights.cli.termination import EXIT_TERMINATED, Terminated, terminate_as_interrupt
 from highlights.errors import EXIT_INTERRUPTED, HighlightsError, stop_was_said
@@ -185,6 +186,11 @@ class ErrorBoundary(TyperGroup):
             if stop_was_said(stop):  # what was kept is said already (train, a batch): one line, not two
                 raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
             how = "SIGTERM" if isinstance(stop, Terminated) else "Ctrl-C"
+            written = outputs_written(stop)
+            if written:  # in its closing lines, its outputs in place (`cli/outputs_in_place.py`)
+                typer.echo(stopped_at_its_end(how, _stopped_command(stop, ctx.command_path), written),
+                           err=True)
+                raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
             typer.echo(f"interrupted ({how}): {_stopped_command(stop, ctx.command_path)} stopped before it finished; "
                        "nothing half-written was kept", err=True)
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None

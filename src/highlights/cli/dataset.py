@@ -232,80 +232,83 @@ def _warn_split_leaks(v: DatasetVersion) -> None:
 
 
 def _print_written(v: DatasetVersion) -> None:
-    console.print(f"wrote {v.path}")
-    _print_version(v)
-    if v.parent:  # a new version never puts one video in two splits; a parent written before may have
-        _warn_split_leaks(v)
-    already = v.meta["added"].get("already_in_parent")
-    if already:
-        console.print(f"{counted(already, 'clip')} of SRC {'was' if already == 1 else 'were'} "
-                      f"already in {v.parent}")
-    for skipped in v.meta.get("skipped", []):
-        _tagged("skipped", "yellow", skipped["reason"])
-    for twin in v.meta.get("near_duplicates", []):
-        _tagged("note", "yellow", f"{twin['path']}: the same pictures as {twin['of']} (a re-encoded "
-                           "copy?): kept, in the same split as it")
-    from highlights.datasets.same_video import CUT_FROM_IT, CUT_FROM_THE_SAME, WHOLE_OF_IT
+    from highlights.cli.outputs_in_place import closing_lines
 
-    for joined in v.meta.get("same_video", []):
-        how = {CUT_FROM_IT: f"cut from the video that {joined['of']} holds whole",
-               WHOLE_OF_IT: f"the whole video that {joined['of']} was cut from",
-               CUT_FROM_THE_SAME: f"cut from a copy of the video {joined['of']} was cut from"}[joined["relation"]]
-        _tagged("note", "yellow", f"{joined['path']}: {how}: one source video, kept in the same split as it")
-    short = v.meta.get("short_clips", [])
-    if short:
-        from highlights.clips.spec import ClipSpec
+    with closing_lines([v.path]):
+        console.print(f"wrote {v.path}")
+        _print_version(v)
+        if v.parent:  # a new version never puts one video in two splits; a parent written before may have
+            _warn_split_leaks(v)
+        already = v.meta["added"].get("already_in_parent")
+        if already:
+            console.print(f"{counted(already, 'clip')} of SRC {'was' if already == 1 else 'were'} "
+                          f"already in {v.parent}")
+        for skipped in v.meta.get("skipped", []):
+            _tagged("skipped", "yellow", skipped["reason"])
+        for twin in v.meta.get("near_duplicates", []):
+            _tagged("note", "yellow", f"{twin['path']}: the same pictures as {twin['of']} (a re-encoded "
+                               "copy?): kept, in the same split as it")
+        from highlights.datasets.same_video import CUT_FROM_IT, CUT_FROM_THE_SAME, WHOLE_OF_IT
 
-        listed = ", ".join(f"{c['path']} ({c['frames']})" for c in short[:5]) + (", ..." if len(short) > 5 else "")
-        has, their = ("has", "its") if len(short) == 1 else ("have", "their")
-        _tagged("note", "yellow", f"{counted(len(short), 'clip')} {has} fewer frames than the "
-                           f"{ClipSpec().num_frames} the classifier reads from a clip, so some of "
-                           f"{their} frames are shown twice: {listed}")
-    for ignored in v.meta.get("ignored", []):
-        _tagged("ignored", "dim", ignored["reason"])
-    overruled = v.meta.get("sidecar_labels_ignored", [])
-    if overruled:  # one line, however many: a folder of moved clips is one mistake, or one fix
-        first, has = overruled[0], "has" if len(overruled) == 1 else "have"
-        _tagged("warning", "yellow", f"{counted(len(overruled), 'clip')} {has} a sidecar naming "
-                f"another label than the class folder (first: {first['path']}, sidecar "
-                f"{first['sidecar_label']!r}, folder {first['folder']!r}): the folder is the "
-                "label; to relabel a clip, move it")
-    # A few source videos per class round a 15% share down to none: say so now, not when
-    # `highlights train` or `evaluate` finds the split empty.
-    per_class = v.meta["counts"]["per_class"]
-    untrained = [c for c in v.classes if not per_class[c]["train"]]
-    if untrained and len(untrained) < len(v.classes):
-        where = "; ".join(f"{c}: val {per_class[c]['val']}, test {per_class[c]['test']}" for c in untrained)
-        _tagged("warning", "yellow", f"{v.name}'s train split has no clip of {', '.join(untrained)} "
-                           f"({where}): `highlights train` refuses it; grow it with clips of "
-                           f"{'that class' if len(untrained) == 1 else 'those classes'} from other source videos")
-    per_split = v.meta["counts"]["per_split"]
-    untested = [c for c in v.classes if per_class[c]["train"] and not per_class[c]["test"]]
-    if untested and per_split.get("test"):
-        counts = "; ".join(f"{c}: {counted(per_class[c]['total'], 'clip')}" for c in untested)
-        _tagged("note", "yellow", f"{v.name}'s test split has no clip of {', '.join(untested)} ({counts}): "
-                           "`highlights evaluate` cannot score "
-                           f"{'it' if len(untested) == 1 else 'them'} and counts "
-                           f"{'its' if len(untested) == 1 else 'their'} "
-                           "F1 as 0 in macro-F1; grow the version with clips from other source videos")
-    # Each class is split by its own source videos (the split keeps every class's shares).
-    sources = {c: len({clip.group for clip in v.real_clips if clip.label == c}) for c in v.classes}
-    videos_per_class = ", ".join(f"{c} {n}" for c, n in sources.items())
-    ratios = v.meta["split"]["ratios"]
-    for split, needed_by in (("val", "training's model selection"), ("test", "`highlights evaluate`")):
-        if not per_split.get(split) and not ratios[split]:
-            # Asked for: more source videos would not fill it, so that is not the advice.
-            _tagged("note", "yellow", f"{v.name} has no {split} split (--split gives it 0): {needed_by} needs one"
-                    + ("; score the model on other clips with `highlights evaluate --clips FOLDER`"
-                       if split == "test" else ""))
-        elif not per_split.get(split):
-            # Under one source video's worth in every class is the usual cause; otherwise a few
-            # sources held most of the clips, and the split kept each whole.
-            few = (f"{ratios[split]:.0%} of each class's source videos ({videos_per_class}) is "
-                   "under one, and " if all(ratios[split] * n < 1 for n in sources.values())
-                   else "")
-            _tagged("warning", "yellow", f"{v.name}'s {split} split is empty ({needed_by} needs it): {few}"
-                               "all clips of one source video share a split, so add clips from more source videos")
+        for joined in v.meta.get("same_video", []):
+            how = {CUT_FROM_IT: f"cut from the video that {joined['of']} holds whole",
+                   WHOLE_OF_IT: f"the whole video that {joined['of']} was cut from",
+                   CUT_FROM_THE_SAME: f"cut from a copy of the video {joined['of']} was cut from"}[joined["relation"]]
+            _tagged("note", "yellow", f"{joined['path']}: {how}: one source video, kept in the same split as it")
+        short = v.meta.get("short_clips", [])
+        if short:
+            from highlights.clips.spec import ClipSpec
+
+            listed = ", ".join(f"{c['path']} ({c['frames']})" for c in short[:5]) + (", ..." if len(short) > 5 else "")
+            has, their = ("has", "its") if len(short) == 1 else ("have", "their")
+            _tagged("note", "yellow", f"{counted(len(short), 'clip')} {has} fewer frames than the "
+                               f"{ClipSpec().num_frames} the classifier reads from a clip, so some of "
+                               f"{their} frames are shown twice: {listed}")
+        for ignored in v.meta.get("ignored", []):
+            _tagged("ignored", "dim", ignored["reason"])
+        overruled = v.meta.get("sidecar_labels_ignored", [])
+        if overruled:  # one line, however many: a folder of moved clips is one mistake, or one fix
+            first, has = overruled[0], "has" if len(overruled) == 1 else "have"
+            _tagged("warning", "yellow", f"{counted(len(overruled), 'clip')} {has} a sidecar naming "
+                    f"another label than the class folder (first: {first['path']}, sidecar "
+                    f"{first['sidecar_label']!r}, folder {first['folder']!r}): the folder is the "
+                    "label; to relabel a clip, move it")
+        # A few source videos per class round a 15% share down to none: say so now, not when
+        # `highlights train` or `evaluate` finds the split empty.
+        per_class = v.meta["counts"]["per_class"]
+        untrained = [c for c in v.classes if not per_class[c]["train"]]
+        if untrained and len(untrained) < len(v.classes):
+            where = "; ".join(f"{c}: val {per_class[c]['val']}, test {per_class[c]['test']}" for c in untrained)
+            _tagged("warning", "yellow", f"{v.name}'s train split has no clip of {', '.join(untrained)} "
+                               f"({where}): `highlights train` refuses it; grow it with clips of "
+                               f"{'that class' if len(untrained) == 1 else 'those classes'} from other source videos")
+        per_split = v.meta["counts"]["per_split"]
+        untested = [c for c in v.classes if per_class[c]["train"] and not per_class[c]["test"]]
+        if untested and per_split.get("test"):
+            counts = "; ".join(f"{c}: {counted(per_class[c]['total'], 'clip')}" for c in untested)
+            _tagged("note", "yellow", f"{v.name}'s test split has no clip of {', '.join(untested)} ({counts}): "
+                               "`highlights evaluate` cannot score "
+                               f"{'it' if len(untested) == 1 else 'them'} and counts "
+                               f"{'its' if len(untested) == 1 else 'their'} "
+                               "F1 as 0 in macro-F1; grow the version with clips from other source videos")
+        # Each class is split by its own source videos (the split keeps every class's shares).
+        sources = {c: len({clip.group for clip in v.real_clips if clip.label == c}) for c in v.classes}
+        videos_per_class = ", ".join(f"{c} {n}" for c, n in sources.items())
+        ratios = v.meta["split"]["ratios"]
+        for split, needed_by in (("val", "training's model selection"), ("test", "`highlights evaluate`")):
+            if not per_split.get(split) and not ratios[split]:
+                # Asked for: more source videos would not fill it, so that is not the advice.
+                _tagged("note", "yellow", f"{v.name} has no {split} split (--split gives it 0): {needed_by} needs one"
+                        + ("; score the model on other clips with `highlights evaluate --clips FOLDER`"
+                           if split == "test" else ""))
+            elif not per_split.get(split):
+                # Under one source video's worth in every class is the usual cause; otherwise a few
+                # sources held most of the clips, and the split kept each whole.
+                few = (f"{ratios[split]:.0%} of each class's source videos ({videos_per_class}) is "
+                       "under one, and " if all(ratios[split] * n < 1 for n in sources.values())
+                       else "")
+                _tagged("warning", "yellow", f"{v.name}'s {split} split is empty ({needed_by} needs it): {few}"
+                                   "all clips of one source video share a split, so add clips from more source videos")
 
 
 def _print_version(v: DatasetVersion) -> None:

@@ -112,12 +112,14 @@ def evaluate(
     else:
         report, paths = _run(checkpoint, root=root, version=version, split=split, clips=clips,
                              out=out, pose_cache=pose_cache, settings=settings)
+    from highlights.cli.outputs_in_place import closing_lines
     from highlights.report import render_markdown
 
-    # The terminal gets the scoreboard; the full provenance (every config value) is in the files.
-    typer.echo(render_markdown(report, provenance=False).rstrip())
-    for path in paths.values():
-        typer.echo(f"wrote {path}")
+    with closing_lines(paths.values()):
+        # The terminal gets the scoreboard; the full provenance (every config value) is in the files.
+        typer.echo(render_markdown(report, provenance=False).rstrip())
+        for path in paths.values():
+            typer.echo(f"wrote {path}")
 
 
 def _refuse_what_would_be_dropped(*, root: Path | None, version: str | None, split: str,

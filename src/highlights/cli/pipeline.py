@@ -198,16 +198,19 @@ def _detect_one(video: Path, out: Path, cfg, *, annotations: Optional[Path], hal
         # cache folder for the next run.
         typer.echo(interrupted_line(stop, out), err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
-    say_why_none(result, video, console.print)
-    say_run_notes(result, cfg, truth, capped=capped, say=console.print)
-    if truth is not None:
-        say_against_truth(result, truth, annotations, console.print)
-        from highlights.pipeline.seen_video import seen_video_warnings
+    from highlights.cli.outputs_in_place import closing_lines
 
-        # Those figures, as `pipeline evaluate`'s, are no test of a model trained on the game.
-        for line in seen_video_warnings(cfg, video):
-            console.print(f"warning: {line}", style="yellow")
-    say_written(written, result, out, console.print)
+    with closing_lines([out]):
+        say_why_none(result, video, console.print)
+        say_run_notes(result, cfg, truth, capped=capped, say=console.print)
+        if truth is not None:
+            say_against_truth(result, truth, annotations, console.print)
+            from highlights.pipeline.seen_video import seen_video_warnings
+
+            # Those figures, as `pipeline evaluate`'s, are no test of a model trained on the game.
+            for line in seen_video_warnings(cfg, video):
+                console.print(f"warning: {line}", style="yellow")
+        say_written(written, result, out, console.print)
 
 
 def _refuse_caps_not_above_zero(max_highlights: Optional[int], reel_seconds: Optional[float]) -> None:
@@ -233,29 +236,33 @@ def _detect_batch(games, out: Path, cfg, **options) -> None:
 
     result = run_batch(games, out, cfg, log=lambda m: console.print(m, style="yellow"), out_name="--out",
                        **options)
-    s = result.summary
-    per_hour = s["video_hours_per_hour"]
-    console.print(f"{counted(s['games'], 'game')}: {s['done']} done ({s['reused']} from an earlier run), "
-                  f"{s['failed']} failed; "
-                  f"{counted(s['highlights'], 'highlight')} in "
-                  f"{video_time_text(s['video_hours_total'] * 3600)}"
-                  + (f"; {per_hour:g} video-hours per hour" if per_hour is not None else ""))
-    if s.get("against_annotations"):
-        from highlights.batch.game_scores import pooled_line
+    from highlights.cli.outputs_in_place import closing_lines
 
-        console.print(pooled_line(s["against_annotations"]))
-        from highlights.batch.index import SEEN_FOOTAGE
+    with closing_lines(result.written.values()):
+        s = result.summary
+        per_hour = s["video_hours_per_hour"]
+        console.print(f"{counted(s['games'], 'game')}: {s['done']} done "
+                      f"({s['reused']} from an earlier run), "
+                      f"{s['failed']} failed; "
+                      f"{counted(s['highlights'], 'highlight')} in "
+                      f"{video_time_text(s['video_hours_total'] * 3600)}"
+                      + (f"; {per_hour:g} video-hours per hour" if per_hour is not None else ""))
+        if s.get("against_annotations"):
+            from highlights.batch.game_scores import pooled_line
 
-        # As `detect --annotations` says it of one game: those figures are no test of a model
-        # trained on the game. Read from the games' records, as the index shows them, so the two
-        # agree (a game that failed has no figures to qualify); an earlier batch's games are not
-        # pooled.
-        for record in result.records:
-            if not record.get("other_batch"):
-                for line in record.get(SEEN_FOOTAGE) or []:
-                    console.print(f"warning: {record['game_id']}: {line}", style="yellow")
-    for kind, path in result.written.items():
-        console.print(f"  {kind}: {path}")
+            console.print(pooled_line(s["against_annotations"]))
+            from highlights.batch.index import SEEN_FOOTAGE
+
+            # As `detect --annotations` says it of one game: those figures are no test of a model
+            # trained on the game. Read from the games' records, as the index shows them, so the two
+            # agree (a game that failed has no figures to qualify); an earlier batch's games are not
+            # pooled.
+            for record in result.records:
+                if not record.get("other_batch"):
+                    for line in record.get(SEEN_FOOTAGE) or []:
+                        console.print(f"warning: {record['game_id']}: {line}", style="yellow")
+        for kind, path in result.written.items():
+            console.print(f"  {kind}: {path}")
     if s["failed"]:
         # The other games' outputs are kept; the exit status tells a script running a season that
         # not every game ran, and this last line says where to read why.
@@ -327,46 +334,50 @@ def evaluate(
     refuse_a_detect_folder(out, out_name="--out")
     report, written = evaluate_video(video, truth, cfg, out, tolerances=tolerance or DEFAULT_TOLERANCES,
                                      progress=progress, half=half, annotation_path=annotations)
-    reading = report.about.get("sport_read")
-    if reading:  # --sport auto: the sport the scores below were labelled with
-        from highlights.pipeline.sport_vote import reading_line
+    from highlights.cli.outputs_in_place import closing_lines
 
-        console.print(reading_line(reading))
-    _print_scores(report)
-    att = report.attribution
-    from highlights.pipeline.eval_report import misses_counted
+    with closing_lines(written.values()):
+        reading = report.about.get("sport_read")
+        if reading:  # --sport auto: the sport the scores below were labelled with
+            from highlights.pipeline.sport_vote import reading_line
 
-    lost = Table(title=f"Where the misses were lost: {misses_counted(att)} "
-                       f"(tolerance {att['tolerance_s']:g} s, class level)")
-    lost.add_column("stage")
-    lost.add_column("misses", justify="right")
-    lost.add_column("share [95% interval]", justify="right")
-    for stage, row in att["by_stage"].items():
-        lost.add_row(stage, str(row["count"]), Rate(row["count"], att["missed"]).with_interval())
-    console.print(lost)
-    _print_misses(att["misses"])
-    rel = report.about.get("score_reliability") or {}
-    if rel.get("n"):
-        calibration = report.about.get("score_calibration")
-        from highlights.pipeline.eval_report import bins_words
+            console.print(reading_line(reading))
+        _print_scores(report)
+        att = report.attribution
+        from highlights.pipeline.eval_report import misses_counted
 
-        console.print(f"score reliability (tolerance {rel['tolerance_s']:g} s, event level): "
-                      f"expected calibration error {_ece(rel)} over "
-                      f"n={counted(rel['n'], 'highlight')}{bins_words(rel, 'and')}"
-                      f"{_ece_interval_note(rel)}; "
-                      f"scores are {calibration}")
-        if rel.get("auc"):
-            from highlights.pipeline.eval_report import auc_line
+        lost = Table(title=f"Where the misses were lost: {misses_counted(att)} "
+                           f"(tolerance {att['tolerance_s']:g} s, class level)")
+        lost.add_column("stage")
+        lost.add_column("misses", justify="right")
+        lost.add_column("share [95% interval]", justify="right")
+        for stage, row in att["by_stage"].items():
+            lost.add_row(stage, str(row["count"]),
+                         Rate(row["count"], att["missed"]).with_interval())
+        console.print(lost)
+        _print_misses(att["misses"])
+        rel = report.about.get("score_reliability") or {}
+        if rel.get("n"):
+            calibration = report.about.get("score_calibration")
+            from highlights.pipeline.eval_report import bins_words
 
-            console.print(auc_line(rel["auc"]))
-    for kind, path in written.items():
-        console.print(f"  {kind}: {path}")
-    # Last, beside the figures it qualifies: a reviewed game exported into the version the model
-    # was trained on scores that model on footage it learned from.
-    for line in report.about["seen_footage"]:
-        console.print(f"warning: {line}", style="yellow")
-    if report.about["annotation"].get("other_video"):
-        console.print(f"warning: {report.about['annotation']['other_video']}", style="yellow")
+            console.print(f"score reliability (tolerance {rel['tolerance_s']:g} s, event level): "
+                          f"expected calibration error {_ece(rel)} over "
+                          f"n={counted(rel['n'], 'highlight')}{bins_words(rel, 'and')}"
+                          f"{_ece_interval_note(rel)}; "
+                          f"scores are {calibration}")
+            if rel.get("auc"):
+                from highlights.pipeline.eval_report import auc_line
+
+                console.print(auc_line(rel["auc"]))
+        for kind, path in written.items():
+            console.print(f"  {kind}: {path}")
+        # Last, beside the figures it qualifies: a reviewed game exported into the version the model
+        # was trained on scores that model on footage it learned from.
+        for line in report.about["seen_footage"]:
+            console.print(f"warning: {line}", style="yellow")
+        if report.about["annotation"].get("other_video"):
+            console.print(f"warning: {report.about['annotation']['other_video']}", style="yellow")
 
 
 MISSES_SHOWN = 20  # a game's worth; the rest are in pipeline_eval.md
@@ -437,16 +448,19 @@ def calibrate(
     with written_together():
         path = atomic_write_json(out, calibration.to_dict(), indent=2)
         picture = _draw_calibration_fit(info, path, tolerance, len(games))
-    _print_calibration_fit(info, calibration, path, tolerance, len(games))
-    console.print(f"  reliability diagram, raw and fitted: {picture}")
-    several = len(games) > 1
-    from highlights.pipeline.seen_video import seen_video_warnings
+    from highlights.cli.outputs_in_place import closing_lines
 
-    # Last, beside the fit it qualifies, as `pipeline evaluate` does of its figures; with several
-    # games each line names its game.
-    for game in videos:
-        for line in seen_video_warnings(cfg, game, calibrating=True):
-            console.print(f"warning: {f'{game}: ' if several else ''}{line}", style="yellow")
+    with closing_lines([path, picture]):
+        _print_calibration_fit(info, calibration, path, tolerance, len(games))
+        console.print(f"  reliability diagram, raw and fitted: {picture}")
+        several = len(games) > 1
+        from highlights.pipeline.seen_video import seen_video_warnings
+
+        # Last, beside the fit it qualifies, as `pipeline evaluate` does of its figures; with
+        # several games each line names its game.
+        for game in videos:
+            for line in seen_video_warnings(cfg, game, calibrating=True):
+                console.print(f"warning: {f'{game}: ' if several else ''}{line}", style="yellow")
 
 
 def _refuse_a_picture_not_its_own(out: Path) -> None:
@@ -635,9 +649,12 @@ def score(
     report, written = score_file(predictions, truth, out, tolerances=tolerance or DEFAULT_TOLERANCES,
                                  half=half, min_score=min_score, annotation_source=annotations,
                                  progress=progress)
-    _print_scores(report)
-    for kind, path in written.items():
-        console.print(f"  {kind}: {path}")
+    from highlights.cli.outputs_in_place import closing_lines
+
+    with closing_lines(written.values()):
+        _print_scores(report)
+        for kind, path in written.items():
+            console.print(f"  {kind}: {path}")
 
 
 def results_table(title: str, header: list[str], rows: list[list[str]]) -> Table:
@@ -678,19 +695,24 @@ def ablate(
     result = run_ablation(video, _annotation(annotations, video=video)[0], base, change, tolerance_s=tolerance,
                           progress=progress, log=console.print)
     written = write_ablation(result, out)
-    console.print(results_table(f"Ablation (tolerance {tolerance:g} s)", TABLE_HEADER, table_rows(result)))
-    shown = shown_table(result)
-    if shown is not None:
-        meaning, header, rows = shown
-        console.print(results_table(meaning, header, rows))
-    per_sport = sport_table(result)
-    if per_sport is not None:
-        console.print(results_table(f"Recall per sport (tolerance {tolerance:g} s)", *per_sport))
-    # the Markdown's sentence, in red when a change costs recall or class recall
-    console.print(Text(culprits_sentence(result, quote=""),
-                       style="red" if result.culprits or result.class_culprits else ""))
-    for kind, path in written.items():
-        console.print(f"  {kind}: {path}")
+    from highlights.cli.outputs_in_place import closing_lines
+
+    with closing_lines(written.values()):
+        console.print(results_table(f"Ablation (tolerance {tolerance:g} s)", TABLE_HEADER,
+                                    table_rows(result)))
+        shown = shown_table(result)
+        if shown is not None:
+            meaning, header, rows = shown
+            console.print(results_table(meaning, header, rows))
+        per_sport = sport_table(result)
+        if per_sport is not None:
+            console.print(results_table(f"Recall per sport (tolerance {tolerance:g} s)",
+                                        *per_sport))
+        # the Markdown's sentence, in red when a change costs recall or class recall
+        console.print(Text(culprits_sentence(result, quote=""),
+                           style="red" if result.culprits or result.class_culprits else ""))
+        for kind, path in written.items():
+            console.print(f"  {kind}: {path}")
 
 
 @app.command("config")

@@ -61,5 +61,9 @@ def from_confusion(
     report = report_from_confusion(labels, matrix, none_label=none_label, meta={"confusion_file": str(matrix_path)})
     typer.echo(render_markdown(report))
     if out is not None:
-        for path in write_report_files(report, out).values():
-            typer.echo(f"wrote {path}")
+        from highlights.cli.outputs_in_place import closing_lines
+
+        written = write_report_files(report, out).values()
+        with closing_lines(written):
+            for path in written:
+                typer.echo(f"wrote {path}")

@@ -367,11 +367,15 @@ def export_cmd(
     rejected = _rejected_class(session, rejected_as)
     result = export_review(session, to_dataset, parent=parent, licence=licence, note=note,
                            annotations_dir=annotations, rejected_as=rejected, show_progress=progress)
-    for line in _export_lines(result, console.width if console.is_terminal else None):
-        # Wrapped here, with its indent: rich would wrap a long line again, flush left.
-        console.print(line, soft_wrap=True, highlight=False, markup=False)
-    for game, paths in result.annotations.items():
-        console.print(f"  {result.named(game)}: " + ", ".join(str(p) for p in paths))
+    from highlights.cli.outputs_in_place import closing_lines
+
+    annotations_written = [path for paths in result.annotations.values() for path in paths]
+    with closing_lines([result.version.path, *annotations_written]):
+        for line in _export_lines(result, console.width if console.is_terminal else None):
+            # Wrapped here, with its indent: rich would wrap a long line again, flush left.
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
+        for game, paths in result.annotations.items():
+            console.print(f"  {result.named(game)}: " + ", ".join(str(p) for p in paths))
 
 
 def ls_export(
@@ -394,8 +398,11 @@ def ls_export(
     session = _session(dirs, db if db.exists() else Path(":memory:"), video, None, candidates)
     written = export_tasks(session, out, video_url_prefix=video_url_prefix,
                            say=lambda line: err.print(line))
-    for kind, path in written.items():
-        console.print(f"  {kind}: {path}")
+    from highlights.cli.outputs_in_place import closing_lines
+
+    with closing_lines(written.values()):
+        for kind, path in written.items():
+            console.print(f"  {kind}: {path}")
 
 
 def ls_import(

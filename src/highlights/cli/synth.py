@@ -57,7 +57,10 @@ def clips(
         task = progress.add_task("rendering clips", total=None)
         manifest = generate_clip_set(out, cfg, on_progress=lambda done, total: progress.update(task, completed=done,
                                                                                               total=total))
-    console.print(f"wrote {counted(len(cfg.classes) * per_class, 'clip')} and {manifest}")
+    from highlights.cli.outputs_in_place import closing_lines
+
+    with closing_lines([out]):
+        console.print(f"wrote {counted(len(cfg.classes) * per_class, 'clip')} and {manifest}")
 
 
 @app.command("game")
@@ -95,5 +98,8 @@ def game(
         task = progress.add_task("rendering game", total=None)
         paths = generate_game(out, cfg, on_progress=lambda done, total: progress.update(task, completed=done,
                                                                                         total=total))
-    for kind, path in paths.items():
-        console.print(f"{kind}: {path}")
+    from highlights.cli.outputs_in_place import closing_lines
+
+    with closing_lines(paths.values()):
+        for kind, path in paths.items():
+            console.print(f"{kind}: {path}")

@@ -212,9 +212,12 @@ def _train_r2plus1d(out: Path, root: Path | None, version: str | None, given: di
             full.add_note(f"the run's decoded clips fill {cache}; give --cache-dir a folder on a "
                           "disk with room (those decoded so far can be removed, or moved there)")
         raise
+    from highlights.cli.outputs_in_place import closing_lines
+
     best = "n/a" if result.best_val_macro_f1 is None else f"{result.best_val_macro_f1:.3f}"
-    typer.echo(f"best: epoch {result.best_epoch}, val macro-F1 {best} -> {result.best_checkpoint}")
-    typer.echo(f"last: {result.last_checkpoint}")
+    with closing_lines([result.best_checkpoint, result.last_checkpoint]):
+        typer.echo(f"best: epoch {result.best_epoch}, val macro-F1 {best} -> {result.best_checkpoint}")
+        typer.echo(f"last: {result.last_checkpoint}")
 
 
 def _train_pose(options: PoseTrainOptions, *, progress: bool) -> None:
@@ -242,7 +245,10 @@ def _train_pose(options: PoseTrainOptions, *, progress: bool) -> None:
         typer.echo(f"interrupted: no model was written to {options.out}; the pose classifier "
                    f"trains in one go, so run the same command again{kept}", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
-    typer.echo(f"wrote {path} and {path.with_suffix('.json')}")
+    from highlights.cli.outputs_in_place import closing_lines
+
+    with closing_lines([path, path.with_suffix(".json")]):
+        typer.echo(f"wrote {path} and {path.with_suffix('.json')}")
 
 
 def _refuse_pose_settings(options: PoseTrainOptions) -> None:
