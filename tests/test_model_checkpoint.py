@@ -270,3 +270,34 @@ def test_rng_state_taken_without_a_generator_leaves_a_generator_given_on_restore
     generator = np.random.default_rng(5)
     restore_rng_state(state, generator)
     assert generator.random() == np.random.default_rng(5).random()
+
+
+@pytest.mark.parametrize("edit, cause", [
+    (lambda meta: meta.update(classes="baseball_swing,none"), "its classes are 'baseball_swing,none', not a list"),
+    (lambda meta: meta.update(classes=[*TINY_CLASSES, "extra"]), "5 class names for a model of 4 outputs"),
+    (lambda meta: meta.update(classes=["a", "b", "a", ""]), "not a list of class names"),
+    (lambda meta: meta.update(classes=["a", "b", "a", "c"]), "its classes list a twice"),
+    (lambda meta: meta["clip_spec"].update(num_frames=0), "its clip settings say num_frames 0: at least 1"),
+    (lambda meta: meta["clip_spec"].pop("crop_size"), "its clip settings {"),
+    (lambda meta: meta["clip_spec"].update(std=[0.2, 0.0, 0.2]), "not three finite numbers each, the std's above 0"),
+], ids=["classes-a-string", "more-classes-than-outputs", "a-blank-class", "a-class-twice", "zero-frames",
+        "no-crop-size", "zero-std"])
+def test_a_checkpoint_whose_meta_cannot_be_used_is_refused_naming_it(tmp_path, edit, cause):
+    """Edited by hand after it was saved: a traceback from inference, or each letter a class."""
+    model = tiny_model()
+    path = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model))
+    payload = torch.load(path, weights_only=True)
+    edit(payload["meta"])
+    torch.save(payload, path)
+    with pytest.raises(CheckpointError) as caught:
+        load_checkpoint(path)
+    assert str(caught.value).startswith(f"{path}: ") and cause in str(caught.value)
+
+
+def test_a_checkpoint_without_class_names_loads_its_outputs_named_by_index(tmp_path):
+    model = tiny_model()
+    path = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model))
+    payload = torch.load(path, weights_only=True)
+    payload["meta"]["classes"] = []
+    torch.save(payload, path)
+    assert load_checkpoint(path)[1]["classes"] == []

@@ -38,6 +38,7 @@ import torch
 from torch import nn
 
 from highlights.atomic import atomic_path
+from highlights.model.checkpoint_meta import check_checkpoint_meta
 from highlights.model.errors import CheckpointError
 from highlights.model.r2plus1d import build_from_kwargs, normalise_arch
 from highlights.model.unreadable import Unreadable, why_unreadable
@@ -193,6 +194,8 @@ def _model_from_payload(path: Path, payload: dict) -> nn.Module:
     except RuntimeError as exc:
         raise CheckpointError(path, f"weights do not fit the architecture {meta['model']!r}: "
                                     f"{str(exc).splitlines()[0]}") from exc
+    if hasattr(model, "fc"):
+        check_checkpoint_meta(path, meta, model.fc.out_features)
     return model.eval()
 
 
