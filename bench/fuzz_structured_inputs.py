@@ -802,13 +802,13 @@ def mutant_maker(command: str, source: str, rng: random.Random):
     return make
 
 
-def snapshot(paths: list[Path]) -> dict[str, bytes]:
-    out = {}
-    for top in paths:
-        files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
-        for p in files:
-            out[str(p)] = p.read_bytes()
-    return out
+def snapshot(paths: list[Path]) -> dict[str, str]:
+    """The content hash of every file under ``paths`` (a manifest may be a gigabyte)."""
+    from highlights.file_hash import file_sha256
+
+    files = [p for top in paths
+             for p in ([top] if top.is_file() else sorted(q for q in top.rglob("*") if q.is_file()))]
+    return {str(p): file_sha256(p) for p in files}
 
 
 def run_case(argv: list[str], conn) -> None:
@@ -826,7 +826,7 @@ def run_case(argv: list[str], conn) -> None:
         conn.send((None, "", traceback.format_exc()))
 
 
-def outcome_of(case: Case, answer, before: dict[str, bytes]) -> tuple[str, str]:
+def outcome_of(case: Case, answer, before: dict[str, str]) -> tuple[str, str]:
     if answer is None:
         return "hang", "no answer"
     code, output, escaped = answer

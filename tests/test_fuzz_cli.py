@@ -144,6 +144,16 @@ def grow_manifest_nul_in_path(tmp: Path) -> Case:
                 "holds a NUL byte", earlier=[root])
 
 
+def grow_manifest_long_line(tmp: Path) -> Case:
+    root, _ = _dataset(tmp)
+    write_clip(tmp / "c" / "x.mp4", 7)
+    manifest = write_manifest(tmp / "c" / "m.csv", [{"path": "x.mp4", "label": "a"}])
+    with open(manifest, "a") as f:
+        f.write("y" * (2 << 20) + ",a\n")
+    return Case(["dataset", "grow", manifest, "--root", root, "--parent", "v1"], f"{manifest}:3",
+                "a line of over 1,048,576 characters", earlier=[root])
+
+
 def manifest_row_twice(tmp: Path) -> Case:
     # Read as two clips, the second was refused as "a duplicate of" itself.
     write_clip(tmp / "c" / "x.mp4", 1)
@@ -432,7 +442,8 @@ CASES = [
     png_renamed, truncated_faststart, evaluate_clips_truncated, zero_timescale, zero_deltas,
     unknown_codec, preview_one_pixel, newline_in_name, detect_missing_newline_name, symlink_loop,
     manifest_latin1,
-    manifest_outside, grow_manifest_nul_in_path, manifest_row_twice, train_manifest_row_twice,
+    manifest_outside, grow_manifest_nul_in_path, grow_manifest_long_line, manifest_row_twice,
+    train_manifest_row_twice,
     show_manifest_nul_in_path,
     root_is_a_file, list_without_manifest, second_writer, disk_full_grow,
     confusion_duplicate_labels, confusion_string_entries, confusion_null_labels, confusion_huge_number,

@@ -169,7 +169,7 @@ def read_source_manifest(csv_path: Path, *, allow_outside: bool = False,
     # become part of the first column's name.
     try:
         with open(csv_path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
+            reader = csv.DictReader(_bounded_lines(f, csv_path))
             fields = {name.strip() for name in reader.fieldnames or []}
             missing = {"path", "label"} - fields
             if missing:
@@ -225,6 +225,20 @@ def read_source_manifest(csv_path: Path, *, allow_outside: bool = False,
     if problems:
         raise DatasetError(problems)
     return clips
+
+
+# No manifest has a line this long; csv reads a whole line before its field limit refuses it,
+# so a manifest of one 1 GB line (a log, a video renamed .csv) took over 3 GB of memory to refuse.
+LONGEST_LINE = 1 << 20
+
+
+def _bounded_lines(f, csv_path: Path):
+    """The lines of ``f``, read at most LONGEST_LINE characters at a time; refused past that."""
+    for number, line in enumerate(iter(lambda: f.readline(LONGEST_LINE + 1), ""), start=1):
+        if len(line) > LONGEST_LINE:
+            raise DatasetError(f"{csv_path}:{number}: a line of over {LONGEST_LINE:,} characters; "
+                               "not a manifest of clips (one line a clip: path,label,group)")
+        yield line
 
 
 def _inside(path: Path, folder: Path) -> bool:
