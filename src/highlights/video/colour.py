@@ -31,12 +31,14 @@ import numpy as np
 # 4: a sideways-stored picture turned upright before it is scaled (`rotation.UprightFrames`);
 # 5: pixels that are not square stretched to the shape a player shows, and a picture whose size
 # changes part way fitted into the first's (`reader._to_rgb`): poses, tracks and clips cached from
-# such video were of the squashed or stored picture.
+# such video were of the squashed or stored picture; 6: a read sampled at a rate (`target_fps`)
+# keeps one frame per grid time where a grid time lies halfway between two frames (25 or 15 fps
+# at 10), where float rounding kept both now and then: poses of such clips had extra frames.
 # A change within rounding keeps the number: `tone_map` done in slices moved HDR (HLG, PQ) pictures
 # only, by at most 1 level on a few values in a million (bench/bench_tone_map.py), far less than a
 # lossy re-encode of the same clip moves them; a new number would have every cache, SDR ones too,
 # computed again.
-PICTURES_VERSION = 5
+PICTURES_VERSION = 6
 
 # AVColorSpace values with swscale coefficients (its table is indexed by the same numbers).
 _MATRICES = {1, 4, 5, 6, 7, 9, 10}

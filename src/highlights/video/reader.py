@@ -751,13 +751,18 @@ def _on_time_grid(source: Iterator[_Timed], origin: float, step: float, end_s: f
     """Keep each frame that is the nearest one to at least one grid time.
 
     Frame i is nearest to the times in [midpoint to previous frame, midpoint to next frame),
-    so one frame of look-ahead decides it while streaming.
+    so one frame of look-ahead decides it while streaming. A grid time on a midpoint (25 fps
+    frames 0.08 and 0.12 s about 0.1 s) goes to the later frame: both ends of each span are
+    counted in grid steps the same way, so float rounding cannot give it to both.
     """
 
+    def first_grid_index_from(t: float) -> int:
+        return 0 if t <= origin else math.ceil((t - origin) / step - 1e-9)
+
     def grid_point_in(lo: float, hi: float) -> bool:
-        k = 0 if lo <= origin else math.ceil((lo - origin) / step - 1e-9)
+        k = first_grid_index_from(lo)
         g = origin + k * step
-        return g < hi and (end_s is None or g < end_s)
+        return k < first_grid_index_from(hi) and (end_s is None or g < end_s)
 
     prev: _Timed | None = None
     lo = -math.inf
