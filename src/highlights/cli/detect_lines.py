@@ -216,6 +216,12 @@ def say_written(written: dict[str, Path], result, out: Path, say: Say) -> None:
     note = final_cut_left_out(written, float(result.video.get("frame_rate") or result.video["fps"]))
     if note:
         say(f"  ({note})")
+    if "chapters" in written:
+        from highlights.pipeline.outputs.chapters import too_few_chapters
+
+        note = too_few_chapters(written["chapters"])
+        if note:
+            say(f"  ({note})")
     if result.highlights or result.trace.classifications:
         # What a coach does next: watch and correct them; the decisions become training data. With
         # none kept, the review offers the windows turned down, where the missed actions are.

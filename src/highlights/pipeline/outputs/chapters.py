@@ -22,8 +22,9 @@ from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import in_time_order
 
 START_TITLE = "start"
-# YouTube's shortest chapter.
+# YouTube's shortest chapter, and the fewest chapters it shows.
 MIN_CHAPTER_S = 10
+MIN_CHAPTERS = 3
 
 
 def chapter_time(seconds: float) -> str:
@@ -62,3 +63,13 @@ def format_chapters(highlights: Iterable[Highlight], duration_s: float | None = 
 
 def write_chapters(highlights: Iterable[Highlight], out_path: str | Path, duration_s: float | None = None) -> Path:
     return atomic_write_text(out_path, format_chapters(highlights, duration_s))
+
+
+def too_few_chapters(path: Path) -> str | None:
+    """One line for the user when the chapters file `path` holds fewer chapters than YouTube
+    shows: pasted as it is, it would show none, and nothing else would say why."""
+    n = len(Path(path).read_text(encoding="utf-8").splitlines())
+    if n >= MIN_CHAPTERS:
+        return None
+    return (f"{Path(path).name} holds {n} chapter{'s' if n != 1 else ''}: YouTube shows a video's chapters "
+            f"only from {MIN_CHAPTERS} on, each {MIN_CHAPTER_S} s or longer, so it would show none of these")
