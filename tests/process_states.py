@@ -14,6 +14,18 @@ def children(pid: int) -> list[int]:
     return out
 
 
+def spawned_children(pid: int) -> list[int]:
+    """The pids of ``pid``'s children that multiprocessing's spawn started (pool workers)."""
+    found = []
+    for child in children(pid):
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+        except OSError:  # ended since it was listed
+            continue
+    return found
+
+
 def alive(pid: int) -> bool:
     """``pid`` exists and is not a zombie (exited, not yet reaped)."""
     try:

@@ -15,6 +15,7 @@ from highlights import atomic, machine_load
 from highlights.batch import worker
 from highlights.model import cpu_features
 from highlights.people import movenet_paths
+from highlights.worker_processes import die_with_the_parent
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_a_worker_outside_linux_does_not_ask_for_the_parents_death_signal(monkey
 
     monkeypatch.setattr(sys, "platform", "darwin")
     monkeypatch.setattr(ctypes, "CDLL", no_libc_call)
-    assert worker._die_with_parent() is None
+    assert die_with_the_parent() is None
 
 
 def test_without_renameat2_a_folder_is_replaced_by_two_renames(tmp_path, monkeypatch):

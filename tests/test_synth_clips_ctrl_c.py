@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.process_states import alive, children
+from tests.process_states import alive, spawned_children
 
 REPO = Path(__file__).resolve().parents[1]
 WORKERS = 2
@@ -69,17 +69,6 @@ def _rendering(tmp_path: Path) -> tuple[Path, subprocess.Popen]:
     return out, proc
 
 
-def _workers(pid: int) -> list[int]:
-    found = []
-    for child in children(pid):
-        try:
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
-                found.append(child)
-        except OSError:
-            continue
-    return found
-
-
 def _importing(pid: int) -> bool:
     """The worker has Python's Ctrl-C handler in place and is importing what it renders with:
     numpy is loaded (then scipy and OpenCV, seconds)."""
@@ -93,7 +82,7 @@ def _importing(pid: int) -> bool:
 @NEEDS_PROC
 def test_ctrl_c_while_the_workers_import_is_one_line(tmp_path: Path) -> None:
     proc = _started(tmp_path / "clips", tmp_path / "cache")
-    _wait_for(proc, lambda: any(_importing(pid) for pid in _workers(proc.pid)))
+    _wait_for(proc, lambda: any(_importing(pid) for pid in spawned_children(proc.pid)))
     _stopped(proc)
     assert not (tmp_path / "clips" / "manifest.csv").exists()
 
@@ -169,7 +158,7 @@ def test_workers_end_with_a_command_killed_alone(tmp_path: Path) -> None:
 
 def _rendering_workers(tmp_path: Path) -> tuple[subprocess.Popen, list[int]]:
     _, proc = _rendering(tmp_path)
-    workers = _workers(proc.pid)
+    workers = spawned_children(proc.pid)
     assert len(workers) == WORKERS
     return proc, workers
 

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 
 # Each worker is a process of its own: torch or OpenCV imported, a video decoder or encoder open,
@@ -29,3 +32,39 @@ def end_with_the_command() -> None:
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=wait_then_end, daemon=True, name="end-with-the-command").start()
+
+
+def start_ending_with_the_command(initializer: str, *args: object) -> None:
+    """A process pool's initializer: the worker ends with the command's process from its first
+    moment, then runs ``initializer(*args)``, named "module:function".
+
+    Named, not given, because unpickling a function imports its module before any code of the
+    worker runs: a batch worker's (`highlights.batch`, then torch and OpenCV) takes seconds, tens
+    of them on a busy machine, and a worker whose command was killed (kill -9) while it imported
+    them ran on that long before it looked for its parent. This module imports nothing heavy."""
+    end_with_the_command()
+    die_with_the_parent()
+    module, name = initializer.split(":")
+    getattr(importlib.import_module(module), name)(*args)
+
+
+def die_with_the_parent() -> None:
+    """On Linux, the kernel kills this process the moment the process that started it ends
+    (PR_SET_PDEATHSIG), whatever it is doing: `end_with_the_command`'s thread waits its turn for
+    the interpreter, which a long native call holds. There is no portable equivalent; elsewhere
+    that thread does it alone."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    parent = multiprocessing.parent_process()
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        return
+    # Gone before prctl took effect: this process has another parent already (init, or the
+    # container's reaper of orphans, which need not be process 1).
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(1)

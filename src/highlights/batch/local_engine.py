@@ -18,6 +18,7 @@ from typing import Any
 
 from highlights.batch.game import GameJob, failed_record, run_game
 from highlights.batch.worker import prepare_worker
+from highlights.worker_processes import start_ending_with_the_command
 
 OnRecord = Callable[[dict[str, Any]], None]
 WORKER_DIED = "the worker process died while processing this game (out of memory, or killed)"
@@ -29,7 +30,9 @@ _in_game = False  # in a worker process: whether it is running a game
 
 
 def _pool_worker(threads: int) -> None:
-    prepare_worker(threads, die_with_parent=True)
+    """A pool worker's set-up, once it ends with the batch's process
+    (`start_ending_with_the_command`)."""
+    prepare_worker(threads)
     signal.signal(signal.SIGINT, stop_game_once)
 
 
@@ -101,8 +104,10 @@ class LocalEngine:
     def _pool(self) -> ProcessPoolExecutor:
         # spawn, not fork: a forked child inherits the parent's torch/OpenMP thread state,
         # which can deadlock; a fresh interpreter sets its own thread budget before any work.
+        # Named, so that a worker notices the batch killed (kill -9) while it imports torch.
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_pool_worker, initargs=(self.threads,))
+                                   initializer=start_ending_with_the_command,
+                                   initargs=(f"{__name__}:_pool_worker", self.threads))
 
     def _run_pool(self, jobs: list[GameJob], on_record: OnRecord) -> None:
         queue = list(reversed(jobs))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import sys
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
@@ -31,7 +29,7 @@ def plan_workers(workers: int | None, cores: int | None = None) -> tuple[int, in
     return workers, max(1, cores // workers)
 
 
-def prepare_worker(threads: int, *, die_with_parent: bool = False) -> None:
+def prepare_worker(threads: int) -> None:
     """Before a process's games: torch, OpenCV and ONNX Runtime get `threads` threads, and loaded
     classifiers are kept for the next game (the model is loaded once per worker).
 
@@ -48,23 +46,4 @@ def prepare_worker(threads: int, *, die_with_parent: bool = False) -> None:
     from highlights.model.process_cache import keep_classifiers_loaded
 
     keep_classifiers_loaded(True)
-    if die_with_parent:
-        _die_with_parent()
 
-
-def _die_with_parent() -> None:
-    """A worker whose batch was killed (kill -9 included) dies too, instead of finishing its
-    game unseen and racing the next batch. Linux's PR_SET_PDEATHSIG does exactly this; there
-    is no portable equivalent, so elsewhere workers exit when their task queue closes."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        PR_SET_PDEATHSIG = 1
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except OSError:
-        return
-    if os.getppid() == 1:  # the parent was already gone before prctl took effect
-        os._exit(1)
