@@ -48,8 +48,10 @@ def main() -> int:
     # packaged model and replacing its files.
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--side-free", action="store_true")
-    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--side-free", action="store_true",
+                        help="train the recipe with side-free input (PoseTrainConfig.side_free)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="the model file to write, not the packaged one (with --side-free)")
     args = parser.parse_args()
     if args.side_free != (args.out is not None):
         parser.error("--side-free and --out go together: the packaged model is not side-free")

@@ -336,6 +336,20 @@ def test_the_packaged_models_script_writes_its_provenance_with_the_package_versi
     assert (provenance["file"], provenance["sha256"]) == (model.name, file_sha256(model))
     assert provenance["feature_version"] == script.PACKAGED_FEATURE_VERSION
     assert provenance["training_data"]["windows"] == 120
+    assert provenance["side_free"] is False
+
+    # --side-free --out FILE: the same recipe with side-free input, into FILE; the packaged model
+    # is left as it was.
+    packaged = model.read_bytes()
+    side_free = tmp_path / "elsewhere" / "side_free.pt"
+    monkeypatch.setattr("sys.argv", [str(path), "--side-free", "--out", str(side_free)])
+    assert script.main() == 0
+    assert model.read_bytes() == packaged
+    provenance = json.loads(side_free.with_suffix(".json").read_text())
+    assert provenance["command"] == ("python scripts/make_default_pose_model.py --side-free "
+                                     "--out side_free.pt")
+    assert provenance["side_free"] is True and provenance["file"] == side_free.name
+    assert PoseClassifier.load(side_free).side_free is True
 
 
 def test_default_model_on_synthetic_clips_with_no_checkpoint(clip_tree, tmp_path):

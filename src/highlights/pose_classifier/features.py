@@ -114,7 +114,8 @@ def _side_free_speeds(norm: np.ndarray, a: int, b: int, fps: float):
     crossed = np.stack([dist[:, 0, 1], dist[:, 1, 0]], 1)
     key_s = np.stack([straight.sum(1), straight.max(1)], 1)
     key_c = np.stack([crossed.sum(1), crossed.max(1)], 1)
-    take_s = (key_s[:, 0] < key_c[:, 0]) | ((key_s[:, 0] == key_c[:, 0]) & (key_s[:, 1] <= key_c[:, 1]))
+    take_s = (key_s[:, 0] < key_c[:, 0]) | (
+        (key_s[:, 0] == key_c[:, 0]) & (key_s[:, 1] <= key_c[:, 1]))
     chosen = np.where(take_s[:, None], straight, crossed)
     full = valid.all(axis=(1, 2))
     nearest = np.where(valid, dist, np.inf).min(axis=(1, 2))
