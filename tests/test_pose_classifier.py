@@ -359,6 +359,30 @@ def test_default_model_on_synthetic_clips_with_no_checkpoint(clip_tree, tmp_path
     assert "default pose classifier" in result.output
 
 
+def test_a_pose_report_says_its_synthetic_clips_were_scored_on_the_generators_own_poses(clip_tree, tmp_path):
+    # Each synthetic clip's poses are read from its NAME.json, exact where an estimator's are not:
+    # a report that did not say so read as the classifier's score on footage.
+    result = CliRunner().invoke(app, ["evaluate", "--clips", str(clip_tree), "--out", str(tmp_path / "r"),
+                                      "--no-progress", "--bootstrap", "50"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "r" / "video_scorer_testreport.json").read_text())
+    assert report["meta"]["poses"] == {"generator_truth": 4, "estimated": 0, "estimator": None}
+    markdown = (tmp_path / "r" / "video_scorer_testreport.md").read_text()
+    assert "**Poses:** 4 of the 4 clips were scored on the synthetic generator's own keypoints" in markdown
+    assert "**Poses:** 4 of the 4 clips" in " ".join(result.output.split())
+
+
+def test_a_report_of_estimated_poses_has_no_note_of_the_generators_own():
+    from highlights.report import build_report
+    from highlights.report.markdown import render_markdown
+
+    report = build_report(["a", "b"], ["a", "a"], ["a", "b"], n_bootstrap=20,
+                          meta={"poses": {"generator_truth": 0, "estimated": 2, "estimator": {"name": "BlazePose"}}})
+    assert "**Poses:**" not in render_markdown(report)
+    report["meta"]["poses"] = {"generator_truth": 1, "estimated": 1, "estimator": {"name": "BlazePose"}}
+    assert "**Poses:** 1 of the 2 clips was scored on" in render_markdown(report)
+
+
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])
 def test_a_missing_or_corrupt_default_model_is_one_line_naming_it(damage, clip_tree, tmp_path, monkeypatch):
     fake = tmp_path / "pose_default.pt"
@@ -1321,7 +1345,8 @@ def test_evaluate_on_the_tree_a_version_was_made_from_names_the_clips_its_thresh
         return kp, np.arange(len(kp)) / fps
 
     monkeypatch.setattr(clips_module, "clip_poses", poses)
-    monkeypatch.setattr(evaluation_module, "clip_poses", poses)
+    monkeypatch.setattr(evaluation_module, "clip_poses_and_source",
+                        lambda path, *, fps, cache_dir=None: (*poses(path, fps=fps), "estimated"))
     out = tmp_path / "run"
     result = CliRunner().invoke(app, ["train", "--model", "pose", "--root", str(dataset.root), "--version", "v1",
                                       "--synth-windows", "100", "--epochs", "3", "--out", str(out), "--no-progress"])

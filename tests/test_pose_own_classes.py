@@ -113,9 +113,10 @@ def test_a_version_of_own_classes_without_none_is_validated_on_its_val_split(tmp
         return (np.zeros_like(kp) if str(path) == nobody else kp), np.arange(len(kp)) / fps
 
     monkeypatch.setattr(clips_module, "clip_poses", poses)
-    # evaluate's module holds its own name for it once imported (by an earlier test): BlazePose
+    # evaluate's module holds its own name for its poses once imported (by an earlier test): BlazePose
     # would then look for people in the colour clips, find nobody and leave every clip out.
-    monkeypatch.setattr(evaluation_module, "clip_poses", poses)
+    monkeypatch.setattr(evaluation_module, "clip_poses_and_source",
+                        lambda path, *, fps, cache_dir=None: (*poses(path, fps=fps), "estimated"))
     out = tmp_path / "run"
     result = CliRunner().invoke(app, ["train", "--model", "pose", "--root", str(dataset.root), "--version", "v1",
                                       "--epochs", "20", "--out", str(out), "--no-progress"])

@@ -165,9 +165,33 @@ def synthetic_truth_poses(video: Path) -> tuple[np.ndarray, np.ndarray] | None:
     return np.asarray(kps, np.float32).reshape(-1, 17, 3), np.asarray(times)
 
 
-def clip_poses(video: Path, *, fps: float, cache_dir: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+# Where a clip's poses came from, as a report counts them: a synthetic clip's are the generator's
+# own keypoints, without a pose estimator's misses and jitter, so a score on them is no score on
+# footage whose poses are estimated.
+TRUTH_POSES, ESTIMATED_POSES = "generator_truth", "estimated"
+
+
+def clip_poses_and_source(video: Path, *, fps: float, cache_dir: str | Path | None = None
+                          ) -> tuple[np.ndarray, np.ndarray, str]:
+    """A clip's keypoints and times, and where they came from (`TRUTH_POSES` or
+    `ESTIMATED_POSES`)."""
     truth = synthetic_truth_poses(video)
     if truth is not None:
-        return truth
+        return (*truth, TRUTH_POSES)
     poses = estimate_clip_poses(video, PoseEstimateSettings(fps=fps), cache_dir=cache_dir)
-    return poses.keypoints, poses.times
+    return poses.keypoints, poses.times, ESTIMATED_POSES
+
+
+def clip_poses(video: Path, *, fps: float, cache_dir: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    keypoints, times, _ = clip_poses_and_source(video, fps=fps, cache_dir=cache_dir)
+    return keypoints, times
+
+
+def poses_record(sources: list[str]) -> dict:
+    """What a report records of its clips' poses: how many were the generator's own and how many
+    were estimated, and by what (None where none was)."""
+    from highlights.pipeline.blazepose import estimator_identity
+
+    estimated = sources.count(ESTIMATED_POSES)
+    return {TRUTH_POSES: sources.count(TRUTH_POSES), ESTIMATED_POSES: estimated,
+            "estimator": {"name": "BlazePose", **estimator_identity()} if estimated else None}

@@ -13,7 +13,8 @@ from highlights import __version__
 from highlights.counted_noun import counted
 from highlights.packaged_file import file_or_member, shown_name
 from highlights.pose_classifier.clips import (
-    TRAINED_ON_THEM, LabelledClip, OtherClassesRefused, clip_poses, clip_tree, each_video_once,
+    TRAINED_ON_THEM, LabelledClip, OtherClassesRefused, clip_poses_and_source, clip_tree, each_video_once,
+    poses_record,
 )
 from highlights.pose_classifier.model import PoseClassifier, file_sha256
 from highlights.progress import progress_bar
@@ -21,13 +22,15 @@ from highlights.report import build_report, write_report_files
 
 
 def predict_clips(clf: PoseClassifier, clips, *, cache_dir=None, show_progress: bool = False):
-    """(N, classes) clip probabilities and whether a person was found in each clip. A clip with
-    nobody in it gets probability 1 for `none` (if the model has it)."""
-    proba, found = [], []
+    """(N, classes) clip probabilities, whether a person was found in each clip, and where each
+    clip's poses came from (`clips.TRUTH_POSES` or `ESTIMATED_POSES`). A clip with nobody in it
+    gets probability 1 for `none` (if the model has it)."""
+    proba, found, sources = [], [], []
     with progress_bar(enabled=show_progress) as progress:
         task = progress.add_task("pose classifier on clips", total=len(clips))
         for clip in clips:
-            kp, times = clip_poses(clip.path, fps=clf.spec.fps, cache_dir=cache_dir)
+            kp, times, source = clip_poses_and_source(clip.path, fps=clf.spec.fps, cache_dir=cache_dir)
+            sources.append(source)
             p = clf.track_proba(kp, times)
             found.append(p is not None)
             if p is None:
@@ -35,7 +38,7 @@ def predict_clips(clf: PoseClassifier, clips, *, cache_dir=None, show_progress: 
                 p[clf.none_index if clf.none_index is not None else 0] = 1.0
             proba.append(p)
             progress.advance(task)
-    return np.asarray(proba), np.asarray(found)
+    return np.asarray(proba), np.asarray(found), sources
 
 
 def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: str | Path | None = None,
@@ -53,7 +56,7 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
 
     seen = seen_by_pose_model([c.name for c in clips], [c.path for c in clips], clf.meta.get("provenance"))
     seen.say(len(clips), log)
-    proba, found = predict_clips(clf, clips, cache_dir=cache_dir, show_progress=show_progress)
+    proba, found, sources = predict_clips(clf, clips, cache_dir=cache_dir, show_progress=show_progress)
     left_out = None
     if clf.none_index is None and not found.all():
         # A model without `none` has no answer for a clip with nobody in it: given the first class,
@@ -63,6 +66,7 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
         seen = seen.without(left_out["clips"])
         origins = [o for o, f in zip(origins, found) if f]
         clips = [c for c, f in zip(clips, found) if f]
+        sources = [s for s, f in zip(sources, found) if f]
         proba, found = proba[found], found[found]
     pred = [clf.classes[clf.decide(p)] for p in proba]
     meta = {
@@ -72,6 +76,7 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
                        "provenance": clf.meta.get("provenance")},
         "dataset": {**data_meta, "trained_on": clf.meta.get("dataset")},
         "pose_window": clf.spec.to_dict(),
+        "poses": poses_record(sources),
         # A model without `none` has no action threshold (each clip is its most probable class).
         "action_threshold": clf.action_threshold if clf.none_index is not None else None,
         "clips_without_a_person": [c.name for c, f in zip(clips, found) if not f],

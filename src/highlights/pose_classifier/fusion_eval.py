@@ -68,8 +68,8 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
         classes = list(r2.classes)
 
         def both(records):
-            pose_p, _ = predict_clips(pose, [LabelledClip(r.path, r.label, r.path.name) for r in records],
-                                      cache_dir=cache_dir, show_progress=show_progress)
+            pose_p, _, _ = predict_clips(pose, [LabelledClip(r.path, r.label, r.path.name) for r in records],
+                                         cache_dir=cache_dir, show_progress=show_progress)
             return _r2_proba(r2, records, show_progress=show_progress), pose_p[:, order]
 
         log(f"fusion: R(2+1)D {checkpoint.name} + pose model {pose_path.name}; choosing the weight on "

@@ -256,7 +256,25 @@ def _notes_above_the_table(report: dict) -> list[str]:
     left_out = (report.get("meta") or {}).get("left_out")
     if left_out:
         lines += [f"**Left out:** {left_out['note']}.", ""]
+    poses = _truth_poses_note(report)
+    if poses:
+        lines += [poses, ""]
     return lines
+
+
+def _truth_poses_note(report: dict) -> str | None:
+    """A pose model scored on synthetic clips reads their generator's keypoints, not poses a pose
+    estimator found in the pictures: said above the scores, which are of exact poses (None where
+    every clip's poses were estimated, or the report records none)."""
+    poses = (report.get("meta") or {}).get("poses") or {}
+    truth = poses.get("generator_truth") or 0
+    if not truth:
+        return None
+    total = truth + (poses.get("estimated") or 0)
+    return (f"**Poses:** {truth} of the {counted(total, 'clip')} {'was' if truth == 1 else 'were'} scored on "
+            "the synthetic generator's own keypoints (the NAME.json beside each clip), not on poses a pose "
+            "estimator found in the pictures: these figures are the classifier's on exact poses, not what it "
+            "scores on footage whose poses are estimated.")
 
 
 def _scores(report: dict) -> list[str]:
