@@ -969,6 +969,11 @@ def test_a_pose_report_on_a_version_names_each_wrong_clip_by_the_file_it_was_add
     for row in wrong:
         assert row["note"] == f"{dataset.origin(row['clip_id'])}; no person found"
         assert row["note"].startswith(f"{test[row['clip_id']].label}_")
+    # the none clips, right for want of a pose, are in no error list: the confidence line names
+    # every clip without a person by its id and the file it was added from
+    assert report["meta"]["clips_without_a_person_from"] == {i: dataset.origin(i) for i in test}
+    named = ", ".join(f"{i} ({dataset.origin(i)})" for i in report["meta"]["clips_without_a_person"])
+    assert f"so the model called them none: {named})" in (out / "video_scorer_testreport.md").read_text()
 
 
 def _a_person_in_every_clip(monkeypatch, windows):

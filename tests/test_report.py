@@ -186,6 +186,10 @@ def test_the_confidence_figures_say_why_a_pose_models_clips_have_no_probabilitie
     assert ("Figures from the class probabilities of 2 clips (2 clips without probabilities left out: no person "
             "was found in them, so the model called them none: none/empty_court.mp4, "
             "baseball_swing/far_away.mp4).") in render_markdown(report)
+    # a dataset version's clips, named by content id, are given with the file each was added from
+    report["meta"]["clips_without_a_person_from"] = {"none/empty_court.mp4": "court.mp4"}
+    assert "called them none: none/empty_court.mp4 (court.mp4), baseball_swing/far_away.mp4)." in render_markdown(
+        report)
     # where the report does not name them (an older one, or probabilities missing for another reason)
     # the count stands alone
     report["meta"]["clips_without_a_person"] = nobody[:1]

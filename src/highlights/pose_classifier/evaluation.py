@@ -80,6 +80,8 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
         # A model without `none` has no action threshold (each clip is its most probable class).
         "action_threshold": clf.action_threshold if clf.none_index is not None else None,
         "clips_without_a_person": [c.name for c, f in zip(clips, found) if not f],
+        # a version's clips are named by content id: where each came from, as the error table gives it
+        "clips_without_a_person_from": {c.name: o for c, o, f in zip(clips, origins, found) if not f and o},
         "left_out": left_out,
         **seen.meta(),
         "train_config": clf.meta.get("train_config"),

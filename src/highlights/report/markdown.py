@@ -142,7 +142,9 @@ def _why_without(report: dict, skipped: int) -> str:
         return ""
     them = "it" if skipped == 1 else "them"
     none_label = report.get("none_label") or "none"
-    return f": no person was found in {them}, so the model called {them} {none_label}: {_listed(nobody)}"
+    origins = (report.get("meta") or {}).get("clips_without_a_person_from") or {}
+    named = [f"{clip} ({origins[clip]})" if origins.get(clip) else clip for clip in nobody]
+    return f": no person was found in {them}, so the model called {them} {none_label}: {_listed(named)}"
 
 
 def render_confidence(report: dict, *, link_picture: bool = True) -> list[str]:
