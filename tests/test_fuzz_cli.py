@@ -297,6 +297,24 @@ def unreadable_test_clip_with_workers(tmp: Path) -> Case:
                  "--workers", "1", "--bootstrap", "10", "--no-progress"], str(broken), "MP4", earlier=[version.path])
 
 
+def evaluate_checkpoint_classes_a_string(tmp: Path) -> Case:
+    # Read letter by letter, its classes were b, a, s, e, ...: the tree was refused as other classes.
+    import torch
+
+    from tests.model_fixtures import tiny_meta, tiny_model
+
+    from highlights.model import save_checkpoint
+
+    src = make_class_tree(tmp / "clips", layout_of({"baseball_swing": 1, "none": 1}))
+    checkpoint = save_checkpoint(tmp / "best.pt", tiny_model(2), tiny_meta(tiny_model(2), ["baseball_swing", "none"]))
+    payload = torch.load(checkpoint, weights_only=True)
+    payload["meta"]["classes"] = "baseball_swing,none"
+    torch.save(payload, checkpoint)
+    return Case(["evaluate", "--checkpoint", checkpoint, "--clips", src, "--out", tmp / "report", "--no-progress"],
+                f"{checkpoint}: its classes are 'baseball_swing,none'", "not a list of class names",
+                earlier=[src, checkpoint])
+
+
 def out_is_a_file(tmp: Path) -> Case:
     good = confusion(tmp, {"labels": ["a", "b"], "matrix": [[3, 1], [1, 4]]})
     out = tmp / "report.txt"
@@ -449,6 +467,7 @@ CASES = [
     confusion_duplicate_labels, confusion_string_entries, confusion_null_labels, confusion_huge_number,
     sidecar_nested_too_deep, confusion_directory,
     confusion_into_earlier_report, out_is_a_file, unreadable_test_clip_with_workers,
+    evaluate_checkpoint_classes_a_string,
 ]
 
 

@@ -12,16 +12,16 @@ from highlights.clips.spec import ClipSpec
 from highlights.model.errors import CheckpointError
 
 
-def check_checkpoint_meta(path: str | os.PathLike, meta: dict, outputs: int) -> None:
+def check_checkpoint_meta(path: str | os.PathLike, meta: dict, outputs: int | None) -> None:
     """Raise CheckpointError naming ``path`` where ``meta``'s classes or clip settings are
-    unusable for a model of ``outputs`` outputs. Classes left out (or empty) are allowed: the
-    model's outputs are then named by their index."""
+    unusable for a model of ``outputs`` outputs (None: not known yet, not compared). Classes left
+    out (or empty) are allowed: the model's outputs are then named by their index."""
     _check_classes(path, meta.get("classes"), outputs)
     if meta.get("clip_spec"):
         _check_clip_spec(path, meta["clip_spec"])
 
 
-def _check_classes(path, classes: object, outputs: int) -> None:
+def _check_classes(path, classes: object, outputs: int | None) -> None:
     if not classes:
         return
     if not isinstance(classes, list) or not all(isinstance(c, str) and c.strip() for c in classes):
@@ -29,7 +29,7 @@ def _check_classes(path, classes: object, outputs: int) -> None:
     twice = sorted({c for c in classes if classes.count(c) > 1})
     if twice:
         raise CheckpointError(path, f"its classes list {', '.join(twice)} twice")
-    if len(classes) != outputs:
+    if outputs is not None and len(classes) != outputs:
         raise CheckpointError(path, f"{len(classes)} class names for a model of {outputs} outputs")
 
 

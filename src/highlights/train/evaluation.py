@@ -96,8 +96,13 @@ def _checkpoint_classes(checkpoint: Path) -> list[str] | None:
     """The classes a checkpoint's meta names; None when it names none (its loader then says what
     is wrong with it)."""
     from highlights.model.checkpoint import read_checkpoint_file
+    from highlights.model.checkpoint_meta import check_checkpoint_meta
 
-    classes = (read_checkpoint_file(checkpoint).get("meta") or {}).get("classes")
+    meta = read_checkpoint_file(checkpoint).get("meta") or {}
+    outputs = (meta.get("model") or {}).get("num_classes")
+    # Checked as its loader checks them: a string of classes was read letter by letter here.
+    check_checkpoint_meta(checkpoint, meta, outputs if isinstance(outputs, int) else None)
+    classes = meta.get("classes")
     return list(classes) if classes else None
 
 
