@@ -84,8 +84,7 @@ def make_fixture(folder: Path, command: str) -> Path:
         steps.append(["train", "--root", str(folder / "root"), "--version", "v1",
                       "--out", str(folder / "run"), *QUICK])
     for argv in steps:
-        # In a process of its own: training here would start OpenMP's threads, and a worker
-        # forked from a process that has them can wait forever on their locks.
+        # In a process of its own: training here would start OpenMP's threads (see main).
         done = subprocess.run([sys.executable, "-m", "highlights", *argv], capture_output=True,
                               text=True)
         if done.returncode != 0:
@@ -806,9 +805,9 @@ def snapshot(paths: list[Path]) -> dict[str, str]:
     """The content hash of every file under ``paths`` (a manifest may be a gigabyte)."""
     from highlights.file_hash import file_sha256
 
-    files = [p for top in paths
-             for p in ([top] if top.is_file() else sorted(q for q in top.rglob("*") if q.is_file()))]
-    return {str(p): file_sha256(p) for p in files}
+    files = [[top] if top.is_file() else sorted(q for q in top.rglob("*") if q.is_file())
+             for top in paths]
+    return {str(p): file_sha256(p) for under in files for p in under}
 
 
 def run_case(argv: list[str], conn) -> None:
@@ -880,16 +879,14 @@ def _give(case: Case, timeout: float, ctx) -> tuple[str, str]:
 
 def main() -> None:
     args = _parse_args()
-    import highlights.cli.app  # noqa: F401  imported once, inherited by every forked worker
-    import highlights.cli.dataset  # noqa: F401
-    import highlights.cli.evaluate  # noqa: F401
-    import highlights.cli.review  # noqa: F401
-    import highlights.cli.train  # noqa: F401
-
     work = Path(tempfile.mkdtemp(prefix="highlights-fuzz-"))
     tally: dict[str, Counter] = defaultdict(Counter)
     bugs: list[tuple[str, str, str]] = []
-    ctx = mp.get_context("fork")
+    # Not forked from this process: the makers edit checkpoints with torch here, which starts
+    # OpenMP's threads, and a process forked from one that has them can wait on their locks
+    # forever.
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["highlights.cli.app"])
     rng = random.Random(args.seed)
     source, case_of = COMMANDS[args.command]
     try:
