@@ -190,7 +190,7 @@ def test_an_export_stopped_then_every_decision_undone_says_what_it_leaves(
     assert export_under_way.stopped(session.store, root) is not None
     for state in session.states(gid)[:4]:
         session.undo(state["state"]["decision_id"], reviewer="Ada")
-    nothing = "nothing to export: no item of this review has been decided yet"
+    nothing = f"{session.store.path}: nothing to export: no item of this review has been decided yet"
     with pytest.raises(ReviewError) as said:
         export_review(session, root, parent="v1")
     assert str(said.value) == (f"{nothing}; the export that stopped part way made {root}/v2, "

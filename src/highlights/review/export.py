@@ -581,12 +581,14 @@ def _decided_clips(session: ReviewSession, rejected_as: str):
     check_rejected_as(session, rejected_as)
     clips, pending = reviewed_clips(session, rejected_as)
     if not clips:
-        raise _NothingToExport("nothing to export: no item of this review has been decided yet")
+        raise _NothingToExport(f"{session.store.path}: nothing to export: no item of this review "
+                               "has been decided yet")
     annotated = clips
     clips, dropped = keep_actions_out_of_none(clips)
     if not clips:
-        raise _NothingToExport("nothing to export: every decided item is a rejected one lying "
-                               f"within an accepted action ({', '.join(dropped[:5])})")
+        raise _NothingToExport(f"{session.store.path}: nothing to export: every decided item is a "
+                               "rejected one lying within an accepted action "
+                               f"({', '.join(dropped[:5])})")
     clips, repeated = one_clip_per_segment(clips)
     return annotated, clips, pending, dropped, repeated
 
