@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -38,6 +39,7 @@ import tempfile
 import traceback
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import takewhile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -302,8 +304,8 @@ TREE_MAKERS = [tree_empty, tree_files_only, tree_class_of_no_clips, tree_unknown
                tree_sidecar_garbage]
 
 
-def evaluate_clips_case(case: Path, fixture: Path, tree: Path) -> Case:
-    out = case / "report"
+def evaluate_clips_case(case: Path, fixture: Path, damaged: Path) -> Case:
+    tree, out = case / "src", case / "report"  # every maker's tree, a mutant's clip inside it
     return Case(["evaluate", "--checkpoint", str(fixture / "run" / "best.pt"), "--clips", str(tree),
                  "--out", str(out), "--workers", "0", "--bootstrap", "20", "--no-progress",
                  "--pose-cache", str(case / "poses")], one_line_name(tree), [tree], out)
@@ -684,7 +686,8 @@ def _review_file_edit(name: str, content: bytes | None, cut: bool = False):
         data = path.read_bytes()
         path.write_bytes(data[: len(data) // 2] if cut else content)
         return path
-    make.__name__ = f"{name.split('/')[-1].replace('.', '_')}_{'cut' if cut else 'replaced'}"
+    what = "cut" if cut else f"{len(content)}_bytes"
+    make.__name__ = f"{name.split('/')[-1].replace('.', '_')}_{what}"
     return make
 
 
@@ -741,7 +744,8 @@ def review_makers(fixture: Path) -> list:
                          lambda d: d["highlights"][0].update(start_s=1e6, end_s=1e6 + 2)),
         _highlights_edit("highlights_label_a_number", lambda d: d["highlights"][0].update(label=7)),
     ]
-    makers += [_review_sql(f"table_{t}_dropped", f"drop table {t}") for t in tables]
+    makers += [_review_sql(f"table_{t}_dropped", f"drop table {t}") for t in tables
+               if not t.startswith("sqlite_")]  # SQLite's own tables cannot be dropped
     makers += [_review_sql(name, f"update decisions set {change}") for name, change in (
         ("decision_times_text", "start_s = 'soon'"), ("decision_span_reversed", "end_s = 0"),
         ("decision_times_null", "start_s = NULL, end_s = NULL"),
@@ -825,6 +829,15 @@ def run_case(argv: list[str], conn) -> None:
         conn.send((None, "", traceback.format_exc()))
 
 
+def _said(output: str, error: str) -> list[str]:
+    """The error line, and the problems it lists below it where it is `error: N problems:` (each
+    on its own indented line: every bad clip of a tree is said at once)."""
+    lines = output.splitlines()
+    if not re.fullmatch(r"error: \d+ problems:", error):
+        return [error]
+    return [error, *takewhile(lambda line: line.startswith("  "), lines[lines.index(error) + 1:])]
+
+
 def outcome_of(case: Case, answer, before: dict[str, str]) -> tuple[str, str]:
     if answer is None:
         return "hang", "no answer"
@@ -837,7 +850,7 @@ def outcome_of(case: Case, answer, before: dict[str, str]) -> tuple[str, str]:
     problems = []
     if code != 1 or len(errors) != 1:
         problems.append(f"exit {code}, {len(errors)} error lines")
-    elif case.names not in errors[0]:
+    elif not any(case.names in line for line in _said(output, errors[0])):
         problems.append(f"the line does not name {case.names}")
     if case.output is not None and case.output.exists():
         problems.append(f"left {case.output}")
