@@ -1595,3 +1595,34 @@ def test_the_timeline_colours_each_item_by_its_outcome_as_the_list_does(session)
     assert {k: shown[k] for k in ("h0", "h1", "h2", "c18")} == {"h0": "rejected", "h1": "relabelled",
                                                                  "h2": "accepted", "c18": "missed"}
     assert shown == badges
+
+
+def test_an_export_says_how_many_of_its_clips_the_parent_holds_already_as_the_same_files(
+        session, detect_folder, tmp_path):
+    """A second detect folder of the same video, reviewed the same way, cuts the same files: the
+    version it grows leaves them out, and the export's count of clips says what it adds."""
+    import shutil
+
+    from highlights.cli.review import _export_message
+
+    _decide_some(session)
+    root = tmp_path / "datasets"
+    export_review(session, root, licence="CC-BY-4.0")
+    again = shutil.copytree(detect_folder, tmp_path / "again")
+    # detect run again with another model: the same windows, scored otherwise (another run)
+    data = json.loads((again / "highlights.json").read_text())
+    for h in data["highlights"]:
+        h["score"] = round(h["score"] * 0.9, 4)
+    (again / "highlights.json").write_text(json.dumps(data))
+    other = ReviewSession(load_games([again]), DecisionStore(tmp_path / "other.sqlite"))
+    try:
+        gid = _decide_some(other)
+        other.mark_missed(gid, at_s=10.0, label="soccer_shooting", reviewer="Bob")
+        result = export_review(other, root, parent="v1", licence="CC-BY-4.0")
+    finally:
+        other.store.close()
+    assert sum(result.clips.values()) == 4 and result.unchanged == 0
+    assert result.version.meta["added"] == {**result.version.meta["added"], "already_in_parent": 3, "real": 1}
+    assert len(result.version.real_clips) == len(load_version(root, "v1").real_clips) + 1
+    assert ("3 of them already in v1 as the same files (cut by an earlier review of the same video), "
+            "so v2 adds 1 clip") in _export_message(result)

@@ -143,6 +143,16 @@ def _export_facts(result) -> list[str]:
         facts.append(f"the rejected ones filed under {result.rejected_as!r}")
     if result.unchanged:
         facts.append(f"{result.unchanged} already in the parent")
+    # A clip the parent holds as the same file (cut the same way by a review of another detect
+    # folder of the video) is left out by the version it grows: the count above is not its growth.
+    version = result.version
+    added = ((getattr(version, "meta", None) or {}).get("added") or {}) if getattr(version, "parent", None) else {}
+    same_file = added.get("already_in_parent") or 0
+    if same_file:
+        new = added.get("real", sum(result.clips.values()) - same_file)
+        facts.append(f"{same_file} of them already in {version.parent} as the same "
+                     f"file{'s' if same_file > 1 else ''} (cut by an earlier review of the same video), "
+                     f"so {version.name} adds {counted(new, 'clip')}")
     if result.added_classes:
         facts.append(f"new class(es) added to the parent's: {', '.join(result.added_classes)}")
     if result.pending:
