@@ -285,6 +285,14 @@ def test_a_manifest_edited_to_put_one_source_video_in_two_splits_is_refused(tree
     assert shown.exit_code == 1 and shown.output.count("\n") == 1 and group in shown.output
 
 
+def test_a_manifest_saved_by_a_spreadsheet_with_a_byte_order_mark_reads_as_before(tree: Path, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    v = create_version(tree, root)
+    manifest = root / "v1" / "manifest.csv"
+    manifest.write_bytes(b"\xef\xbb\xbf" + manifest.read_bytes())
+    assert load_version(root, "v1").clips == v.clips
+
+
 def test_a_manifest_edited_to_put_a_variant_beside_its_source_in_another_split_is_refused(
         tree: Path, tmp_path: Path) -> None:
     root = tmp_path / "root"

@@ -173,7 +173,9 @@ def read_manifest(manifest_path: Path, version_dir: Path) -> list[ClipRecord]:
     if not manifest_path.is_file():
         raise DatasetError(f"{manifest_path}: missing")
     try:
-        with open(manifest_path, newline="", encoding="utf-8") as f:
+        # utf-8-sig: a manifest edited in a spreadsheet and saved as "CSV UTF-8" starts with a
+        # byte-order mark, which made the first column's name and was refused as lacking clip_id.
+        with open(manifest_path, newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
             missing = [c for c in MANIFEST_FIELDS if c not in (reader.fieldnames or [])]
             if missing:
