@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import shutil
 from collections import Counter, defaultdict
 from datetime import datetime
@@ -291,6 +292,17 @@ def test_a_manifest_saved_by_a_spreadsheet_with_a_byte_order_mark_reads_as_befor
     manifest = root / "v1" / "manifest.csv"
     manifest.write_bytes(b"\xef\xbb\xbf" + manifest.read_bytes())
     assert load_version(root, "v1").clips == v.clips
+
+
+def test_a_meta_whose_classes_are_not_names_is_refused_naming_it(tree: Path, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    create_version(tree, root)
+    meta_path = root / "v1" / "dataset_meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["classes"] = [1, ""]
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(DatasetError, match=re.escape(f"{meta_path}: its classes [1, ''] are not a list of class")):
+        load_version(root, "v1")
 
 
 def test_a_manifest_edited_to_put_a_variant_beside_its_source_in_another_split_is_refused(

@@ -108,6 +108,10 @@ def load_version(root: str | Path, version: str | int) -> DatasetVersion:
         raise DatasetError(f"{meta_path}: unreadable ({e})") from e
     if not isinstance(meta, dict) or not isinstance(meta.get("classes"), list):
         raise DatasetError(f"{meta_path}: not a dataset_meta.json (no class list)")
+    if not all(isinstance(c, str) and c.strip() for c in meta["classes"]):
+        # edited by hand: each clip was refused as "not one of the classes [1, 2]" instead
+        raise DatasetError(f"{meta_path}: its classes {meta['classes']!r} are not a list of class "
+                           "names")
     if meta.get("format") != META_FORMAT:
         raise DatasetError(f"{meta_path}: dataset format {meta.get('format')!r}, written by another version of "
                            f"highlights; this one reads format {META_FORMAT}: open it with the version "
