@@ -297,8 +297,9 @@ def unreadable_test_clip_with_workers(tmp: Path) -> Case:
                  "--workers", "1", "--bootstrap", "10", "--no-progress"], str(broken), "MP4", earlier=[version.path])
 
 
-def evaluate_checkpoint_classes_a_string(tmp: Path) -> Case:
-    # Read letter by letter, its classes were b, a, s, e, ...: the tree was refused as other classes.
+def _evaluate_edited_checkpoint(tmp: Path, meta_key: str, value, names: str, cause: str) -> Case:
+    """evaluate --clips of a two-class tree with a checkpoint whose meta[meta_key] was edited to
+    `value` after it was saved."""
     import torch
 
     from tests.model_fixtures import tiny_meta, tiny_model
@@ -308,11 +309,23 @@ def evaluate_checkpoint_classes_a_string(tmp: Path) -> Case:
     src = make_class_tree(tmp / "clips", layout_of({"baseball_swing": 1, "none": 1}))
     checkpoint = save_checkpoint(tmp / "best.pt", tiny_model(2), tiny_meta(tiny_model(2), ["baseball_swing", "none"]))
     payload = torch.load(checkpoint, weights_only=True)
-    payload["meta"]["classes"] = "baseball_swing,none"
+    payload["meta"][meta_key] = value
     torch.save(payload, checkpoint)
     return Case(["evaluate", "--checkpoint", checkpoint, "--clips", src, "--out", tmp / "report", "--no-progress"],
-                f"{checkpoint}: its classes are 'baseball_swing,none'", "not a list of class names",
-                earlier=[src, checkpoint])
+                names.format(checkpoint=checkpoint), cause, earlier=[src, checkpoint])
+
+
+def evaluate_checkpoint_classes_a_string(tmp: Path) -> Case:
+    # Read letter by letter, its classes were b, a, s, e, ...: the tree was refused as other classes.
+    return _evaluate_edited_checkpoint(tmp, "classes", "baseball_swing,none",
+                                       "{checkpoint}: its classes are 'baseball_swing,none'",
+                                       "not a list of class names")
+
+
+def evaluate_checkpoint_model_a_string(tmp: Path) -> Case:
+    # Its classes were checked against meta.model's num_classes: an AttributeError traceback.
+    return _evaluate_edited_checkpoint(tmp, "model", "r2plus1d_18", "{checkpoint}",
+                                       "meta has no 'model' architecture description")
 
 
 def out_is_a_file(tmp: Path) -> Case:
@@ -467,7 +480,7 @@ CASES = [
     confusion_duplicate_labels, confusion_string_entries, confusion_null_labels, confusion_huge_number,
     sidecar_nested_too_deep, confusion_directory,
     confusion_into_earlier_report, out_is_a_file, unreadable_test_clip_with_workers,
-    evaluate_checkpoint_classes_a_string,
+    evaluate_checkpoint_classes_a_string, evaluate_checkpoint_model_a_string,
 ]
 
 

@@ -99,7 +99,8 @@ def _checkpoint_classes(checkpoint: Path) -> list[str] | None:
     from highlights.model.checkpoint_meta import check_checkpoint_meta
 
     meta = read_checkpoint_file(checkpoint).get("meta") or {}
-    outputs = (meta.get("model") or {}).get("num_classes")
+    model = meta.get("model")  # not a dict where edited by hand: its loader says so
+    outputs = model.get("num_classes") if isinstance(model, dict) else None
     # Checked as its loader checks them: a string of classes was read letter by letter here.
     check_checkpoint_meta(checkpoint, meta, outputs if isinstance(outputs, int) else None)
     classes = meta.get("classes")
