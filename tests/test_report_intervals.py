@@ -150,3 +150,30 @@ def test_a_class_without_test_clips_has_no_f1_interval():
     report = build_report(["a", "a", "none"], ["a", "none", "none"], ["a", "b", "none"], n_bootstrap=50)
     assert report["per_class"]["b"]["f1_interval"] is None
     assert report["per_class"]["a"]["f1_interval"] is not None
+
+
+def test_a_bootstrap_that_gives_one_figure_in_every_resample_gives_no_point_interval():
+    # Every action clip right and no `none` clip right: every resample's recalls are 1, 1 and 0, so
+    # its balanced accuracy is 0.750 and none's F1 0; an interval [0.750, 0.750] read as certain.
+    true = ["a"] * 9 + ["b"] * 9 + ["none"] * 22
+    pred = ["a"] * 9 + ["b"] * 9 + ["a"] * 12 + ["b"] * 10
+    report = build_report(true, pred, ["a", "b", "none"], n_bootstrap=200)
+    boot = report["bootstrap"]
+    assert report["balanced_accuracy"] == pytest.approx(2 / 3)
+    assert boot["balanced_accuracy"] is None and report["per_class"]["none"]["f1_interval"] is None
+    assert "every resample" in boot["no_interval"]
+    lo, hi = report["per_class"]["a"]["f1_interval"]  # a's F1 moves with the none clips called a
+    assert lo < hi
+    md = render_markdown(report)
+    assert "- balanced accuracy 0.667 (bootstrap: no interval, every resample gives the same figure)" in md
+    assert "[0.667, 0.667]" not in md and "0.000 [0.000, 0.000]" not in md
+    assert "| none | - (0/0) | 0.000 [0.000, 0.149] (0/22) | 0.000 (no interval) |" in md
+    assert f"Bootstrap intervals: {boot['no_interval']}." in md
+
+
+def test_a_bootstrap_that_varies_keeps_its_intervals_and_says_nothing_of_points():
+    true = ["a"] * 8 + ["b"] * 8
+    report = build_report(true, ["a"] * 6 + ["b"] * 2 + ["b"] * 5 + ["a"] * 3, ["a", "b"], n_bootstrap=200)
+    assert all(report["per_class"][c]["f1_interval"] for c in "ab")
+    assert report["bootstrap"]["balanced_accuracy"] is not None and "no_interval" not in report["bootstrap"]
+    assert "no interval" not in render_markdown(report)

@@ -32,6 +32,7 @@ def render_class_intervals(report: dict) -> str | None:
     per_class = report["per_class"]
     if any("right" not in per_class[label] for label in report["labels"]):
         return None
+    boot = report.get("bootstrap") or {}
 
     def rate(row: dict, name: str, total: int) -> str:
         interval = row[f"{name}_interval"]
@@ -41,7 +42,9 @@ def render_class_intervals(report: dict) -> str | None:
 
     def f1(row: dict) -> str:
         interval = row.get("f1_interval")
-        return f"{row['f1']:.3f}" + ("" if interval is None else f" [{interval[0]:.3f}, {interval[1]:.3f}]")
+        # a class held by some resamples but given no interval: every one gave the same F1
+        alone = " (no interval)" if interval is None and row["support"] > 0 and "no_interval" in boot else ""
+        return f"{row['f1']:.3f}" + (alone if interval is None else f" [{interval[0]:.3f}, {interval[1]:.3f}]")
 
     rows = [[label, rate(per_class[label], "precision", per_class[label]["predicted"]),
              rate(per_class[label], "recall", per_class[label]["support"]), f1(per_class[label])]
@@ -310,16 +313,29 @@ def _intervals(report: dict) -> list[str]:
             "",
             f"- accuracy {report['accuracy']:.3f} [{acc_lo:.3f}, {acc_hi:.3f}]",
             f"- macro-F1 {report['macro_f1']:.3f} [{f1_lo:.3f}, {f1_hi:.3f}]",
-            *([f"- balanced accuracy {report['balanced_accuracy']:.3f} [{boot['balanced_accuracy'][0]:.3f}, "
-               f"{boot['balanced_accuracy'][1]:.3f}] (bootstrap)"] if boot.get("balanced_accuracy") else []),
+            *_balanced_accuracy_line(report, boot),
             "",
             boot["note"],
             "",
+            *([f"Bootstrap intervals: {boot['no_interval']}.", ""] if boot.get("no_interval") else []),
         ]
     class_intervals = render_class_intervals(report)
     if class_intervals:
         lines += ["Per class, with 95% intervals (Wilson's score interval) and counts:", "", class_intervals, ""]
     return lines
+
+
+def _balanced_accuracy_line(report: dict, boot: dict) -> list[str]:
+    """Balanced accuracy with its bootstrap interval, or said to have none (`metrics.NO_INTERVAL`);
+    nothing for a report written before it was stored."""
+    if "balanced_accuracy" not in report or "balanced_accuracy" not in boot:
+        return []
+    interval = boot["balanced_accuracy"]
+    if interval is None:
+        return [f"- balanced accuracy {report['balanced_accuracy']:.3f} (bootstrap: no interval, every resample "
+                "gives the same figure)"]
+    return [f"- balanced accuracy {report['balanced_accuracy']:.3f} [{interval[0]:.3f}, {interval[1]:.3f}] "
+            "(bootstrap)"]
 
 
 def _error_analysis(report: dict) -> list[str]:

@@ -274,8 +274,10 @@ def _intervals(right: int, confusions: np.ndarray, n: int, n_bootstrap: int, see
     balanced = balanced_accuracy_of(confusions)
     class_f1s = class_f1_of(confusions)
     held = confusions.sum(axis=2) > 0
-    class_f1 = [None if not held[:, i].any() else np.percentile(class_f1s[held[:, i], i], [lo, hi]).tolist()
+    class_f1 = [None if not held[:, i].any() else _spread(class_f1s[held[:, i], i], lo, hi)
                 for i in range(confusions.shape[1])]
+    balanced_interval = _spread(balanced, lo, hi)
+    point_f1 = any(interval is None and held[:, i].any() for i, interval in enumerate(class_f1))
     return {
         "method": "accuracy: Wilson score interval; macro-F1: percentile bootstrap over test clips",
         "methods": {"accuracy": WILSON_METHOD, "macro_f1": "percentile bootstrap over test clips",
@@ -287,10 +289,27 @@ def _intervals(right: int, confusions: np.ndarray, n: int, n_bootstrap: int, see
         "seed": seed,
         "accuracy": list(wilson_interval(right, n, CONFIDENCE)),
         "macro_f1": [float(np.percentile(macro_f1s, lo)), float(np.percentile(macro_f1s, hi))],
-        "balanced_accuracy": [float(np.percentile(balanced, lo)), float(np.percentile(balanced, hi))],
+        "balanced_accuracy": balanced_interval,
         "class_f1": class_f1,
         "note": _interval_note(n),
+        **({"no_interval": NO_INTERVAL} if balanced_interval is None or point_f1 else {}),
     }
+
+
+# Why a figure has no bootstrap interval: a point interval such as [0.750, 0.750] read as a figure
+# known exactly, where each class's clips being all right or all wrong (recall 9/9, 0/22) makes every
+# resample give the same value at any number of clips.
+NO_INTERVAL = ("no interval where every resample of the test clips gives the same figure (its classes' clips "
+               "all right or all wrong): a percentile bootstrap cannot show what so few clips leave uncertain, "
+               "and a point would read as a figure known exactly; each class's Wilson intervals of precision "
+               "and recall can")
+
+
+def _spread(values: np.ndarray, lo: float, hi: float) -> list[float] | None:
+    """The percentile interval of bootstrap values, or None where it is a single point
+    (`NO_INTERVAL`)."""
+    low, high = (float(x) for x in np.percentile(values, [lo, hi]))
+    return None if low == high else [low, high]
 
 
 def _interval_note(n: int) -> str:
