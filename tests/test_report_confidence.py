@@ -483,3 +483,32 @@ def test_a_report_of_one_clip_counts_it_in_the_singular_and_claims_no_interval_i
     assert re.findall(r"\b1 (?:clips|classes|test clips|classes with test clips)\b", text) == []
     ece_line = next(line for line in text.splitlines() if line.startswith("- Calibration:"))
     assert "no interval" in ece_line and "95%" not in ece_line
+
+
+def test_a_reports_figures_can_be_computed_again_from_the_predictions_it_stores():
+    # The confusion matrix alone cannot give the calibration, average precision or AUC: the
+    # report keeps each clip's classes and probabilities, and they give its figures again.
+    from sklearn.metrics import average_precision_score, confusion_matrix, f1_score, roc_auc_score
+
+    rng = np.random.default_rng(3)
+    labels = ["a_x", "b_y", "none"]
+    true = rng.integers(0, 3, 60)
+    proba = rng.dirichlet(np.ones(3), 60)
+    proba[np.arange(60), true] += rng.random(60)
+    proba /= proba.sum(axis=1, keepdims=True)
+    proba[7] = np.nan  # a clip the model saw nothing in
+    pred = np.where(np.isfinite(proba).all(axis=1), np.nan_to_num(proba).argmax(axis=1), 2)
+    report = build_report([labels[i] for i in true], [labels[i] for i in pred], labels, proba=proba,
+                          clip_ids=[f"c{i:02d}" for i in range(60)], n_bootstrap=50)
+    rows = report["predictions"]
+    assert [r["clip_id"] for r in rows] == [f"c{i:02d}" for i in range(60)] and rows[7]["probabilities"] is None
+    t, p = [r["true"] for r in rows], [r["predicted"] for r in rows]
+    assert confusion_matrix(t, p, labels=labels).tolist() == report["confusion_matrix"]["matrix"]
+    assert f1_score(t, p, labels=labels, average="macro") == pytest.approx(report["macro_f1"])
+    scored = [r for r in rows if r["probabilities"] is not None]
+    for label in labels:
+        ap = average_precision_score([r["true"] == label for r in scored],
+                                     [r["probabilities"][label] for r in scored])
+        assert ap == pytest.approx(report["confidence"]["average_precision"]["per_class"][label]["ap"])
+    auc = roc_auc_score([r["true"] != "none" for r in scored], [1 - r["probabilities"]["none"] for r in scored])
+    assert auc == pytest.approx(report["confidence"]["action_auc"]["auc"])

@@ -76,7 +76,9 @@ def build_report(
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0
     )
-    report_clips = {"clip_ids_sha256": clip_ids_fingerprint(clip_ids)} if clip_ids is not None else {}
+    report_clips = ({"clip_ids_sha256": clip_ids_fingerprint(clip_ids),
+                     "predictions": clip_predictions(clip_ids, y_true, y_pred, labels, proba)}
+                    if clip_ids is not None else {})
     if proba is not None:
         from highlights.report.confidence import confidence_figures
 
@@ -141,6 +143,20 @@ def _assemble(labels, none_label, num_clips, precision, recall, f1, support, *, 
         "confidence": confidence,
         "meta": dict(meta or {}),
     }
+
+
+def clip_predictions(clip_ids: Sequence[str], y_true: Sequence[str], y_pred: Sequence[str],
+                     labels: Sequence[str], proba: np.ndarray | None) -> list[dict]:
+    """Each scored clip's true and predicted class and its class probabilities (None where the
+    model gave none, or its row is not finite): the raw data every figure of the report is made
+    of, so that a reader can compute them again with other tools."""
+    rows = []
+    for i, clip_id in enumerate(clip_ids):
+        probs = None
+        if proba is not None and np.isfinite(proba[i]).all():
+            probs = {label: float(p) for label, p in zip(labels, proba[i])}
+        rows.append({"clip_id": str(clip_id), "true": y_true[i], "predicted": y_pred[i], "probabilities": probs})
+    return rows
 
 
 def clip_ids_fingerprint(clip_ids: Sequence[str]) -> str:
