@@ -65,7 +65,9 @@ def test_the_change_line_says_whether_the_interval_holds_zero():
     assert line.startswith("Macro-F1 change B - A: +") and "paired percentile bootstrap" in line
     assert "30 clips" in line and "narrower than 95%" in line  # under 40 clips: said
     same = change_line(macro_f1_change(_report(truth, a), _report(truth, a)))
-    assert "+0.000 [+0.000, +0.000]" in same and "holds 0: that change may be noise" in same
+    assert "+0.000 [+0.000, +0.000]" in same and "0 predicted differently" in same
+    assert "; the two models call every clip the same: no change on these clips." in same
+    assert "may be noise" not in same
 
 
 @pytest.mark.parametrize("case,reason", [

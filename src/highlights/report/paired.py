@@ -120,6 +120,8 @@ def change_line(result: dict, *, name_a: str = "A", name_b: str = "B") -> str:
     low, high = result["interval"]
     verdict = ("the interval holds 0: that change may be noise" if low <= 0 <= high
                else "the interval excludes 0")
+    if result["differ"] == 0:  # "may be noise" of a change that is none read as doubt about it
+        verdict = "the two models call every clip the same: no change on these clips"
     few = (f" With fewer than {FEW_CLIPS_FOR_BOOTSTRAP} clips a bootstrap interval is narrower than 95%."
            if result["clips"] < FEW_CLIPS_FOR_BOOTSTRAP else "")
     return (f"{head} [{low:+.3f}, {high:+.3f}] "
