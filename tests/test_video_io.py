@@ -65,15 +65,13 @@ def test_odd_frame_rates_keep_their_timing(tmp_path, fps):
     np.testing.assert_allclose(times, np.arange(n) / fps, atol=1e-3)
 
 
-def test_a_clip_trimmed_by_an_edit_list_counts_the_frames_it_plays(tmp_path):
-    # Copying a cut without re-encoding (a phone's trim, `ffmpeg -ss -c copy`) keeps the samples
-    # before the cut and an edit list telling players to skip them.
-    source = write_indexed(tmp_path / "whole.mp4", 45, fps=30)
-    trimmed, cut = tmp_path / "trimmed.mp4", 15
+def _trimmed_by_edit_list(source, trimmed, cut_s: float):
+    """`source` stream-copied with its first `cut_s` seconds before 0: PyAV's MP4 muxer writes an
+    edit list that tells players to skip them, as a phone's trim or `ffmpeg -ss -c copy` does."""
     with av.open(str(source)) as src, av.open(str(trimmed), "w") as out:
         stream = src.streams.video[0]
         copy = out.add_stream_from_template(stream)
-        shift = int(round(cut / 30 / stream.time_base))
+        shift = int(round(cut_s / stream.time_base))
         for packet in src.demux(stream):
             if packet.dts is None:
                 continue
@@ -81,6 +79,15 @@ def test_a_clip_trimmed_by_an_edit_list_counts_the_frames_it_plays(tmp_path):
             packet.dts -= shift
             packet.stream = copy
             out.mux(packet)
+    return trimmed
+
+
+def test_a_clip_trimmed_by_an_edit_list_counts_the_frames_it_plays(tmp_path):
+    # Copying a cut without re-encoding (a phone's trim, `ffmpeg -ss -c copy`) keeps the samples
+    # before the cut and an edit list telling players to skip them.
+    source = write_indexed(tmp_path / "whole.mp4", 45, fps=30)
+    cut = 15
+    trimmed = _trimmed_by_edit_list(source, tmp_path / "trimmed.mp4", cut / 30)
     with av.open(str(trimmed)) as check:
         assert check.streams.video[0].frames == 45  # the index still lists the skipped samples
     played = [frame_index(f.rgb) for f in iter_frames(trimmed)]
@@ -88,6 +95,37 @@ def test_a_clip_trimmed_by_an_edit_list_counts_the_frames_it_plays(tmp_path):
     info = probe(trimmed)
     assert info.num_frames == len(played) == 30
     assert info.duration_s == pytest.approx(1.0, abs=0.02)
+
+
+def _phone_clip_with_hidden_preroll(tmp_path, shown_times_s: list[float]):
+    # A phone's recording: a second of pre-roll at 15 fps that its edit list hides, then what it
+    # shows. FFmpeg's average rate counts the pre-roll's frames over a length that includes it.
+    preroll = [k / 15 for k in range(15)]
+    times = preroll + [1.0 + t for t in shown_times_s]
+    whole = write_video(tmp_path / "whole.mp4", indexed_frames(len(times)), 30, times_s=times,
+                        crf=12)
+    trimmed = _trimmed_by_edit_list(whole, tmp_path / "phone.mp4", 1.0)
+    with av.open(str(trimmed)) as check:
+        assert float(check.streams.video[0].average_rate) < 29  # what the reader must not take
+    return trimmed
+
+
+def test_a_phone_clip_whose_edit_list_hides_a_slower_preroll_reads_at_its_shown_rate(tmp_path):
+    clip = _phone_clip_with_hidden_preroll(tmp_path, [k / 30 for k in range(30)])
+    info = probe(clip)
+    assert info.fps == pytest.approx(30.0, rel=1e-3)
+    assert info.frame_rate == 0.0  # constant rate: not labelled variable-rate
+    assert info.num_frames == len(list(iter_frames(clip))) == 30
+    assert [frame_index(f.rgb) for f in iter_frames(clip)] == list(range(15, 45))
+
+
+def test_a_phone_clip_with_an_edit_list_that_slows_to_15_fps_stays_variable_rate(tmp_path):
+    shown = [k / 30 for k in range(30)] + [1.0 + k / 15 for k in range(15)]  # 1 s at 30, 1 s at 15
+    clip = _phone_clip_with_hidden_preroll(tmp_path, shown)
+    info = probe(clip)
+    assert info.frame_rate == pytest.approx(30.0, rel=1e-3)
+    assert 21 < info.fps < 24  # 45 frames over about 2 s
+    assert info.num_frames == len(list(iter_frames(clip))) == 45
 
 
 def test_odd_size_is_trimmed_to_even_and_reads_back(tmp_path):

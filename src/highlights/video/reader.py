@@ -26,6 +26,7 @@ from highlights.video.file_names import name_is_utf8, name_not_utf8_cause, print
 from highlights.video.mp4boxes import is_iso_media, iter_file_boxes
 from highlights.video.opening import open_input
 from highlights.video.rotation import UprightFrames, clockwise_rotation_of
+from highlights.video.shown_frames import edit_list_hides_samples, shown_frames
 from highlights.video.start_seek import StartSeek
 from highlights.video.types import Frame, VideoInfo
 
@@ -80,6 +81,7 @@ class _Opened:
     colour: Colour = Colour()  # how its pictures become RGB (HDR transfers are tone-mapped)
     origin_s: float = 0.0  # the moment, on the stream's clock, that players show as 0:00
     pixel_aspect: Fraction = Fraction(1)  # a stored pixel's width over its height, as shown
+    shown_count: int | None = None  # the frames an edit list shows, where it hides some
 
     @property
     def start_s(self) -> float:
@@ -126,9 +128,13 @@ def _open(path: str | Path, threads: int = 0) -> _Opened:
             stream.thread_type = "AUTO"
         raw = bool(container.format.flags & _AVFMT_NOTIMESTAMPS)
         fps = _stream_fps(stream, raw)
+        # FFmpeg's average counts the samples an edit list hides; the shown ones give the rate.
+        hides = not raw and edit_list_hides_samples(stream, fps)
+        shown = shown_frames(path_str, stream) if hides else None
         by_index = raw or container.format.name in _INDEX_TIMED_FORMATS
-        return _Opened(path_str, container, stream, fps, by_index, Colour.of_stream(stream),
-                       timeline_origin_s(container, stream), _pixel_aspect(stream))
+        return _Opened(path_str, container, stream, shown.fps if shown else fps, by_index,
+                       Colour.of_stream(stream), timeline_origin_s(container, stream),
+                       _pixel_aspect(stream), shown.count if shown else None)
     except BaseException:
         container.close()
         raise
@@ -657,6 +663,7 @@ def probe(path: str | Path) -> VideoInfo:
         # keeps samples it tells players to skip: the index lists more frames than its duration
         # plays, and only the played ones decode.
         num_frames = frames if frames and (plays <= 0 or frames <= plays + 1) else max(1, int(round(plays)))
+        num_frames = opened.shown_count or num_frames
         start = opened.start_s
         return VideoInfo(path=opened.path, width=width, height=height, rotation=rotation,
                          fps=opened.fps, duration_s=start + duration, num_frames=num_frames,

@@ -15,7 +15,7 @@ class VideoInfo:
     width: int  # displayed size, after the rotation metadata is applied
     height: int
     rotation: int  # degrees clockwise applied to the stored frame to display it (0/90/180/270)
-    fps: float  # average frame rate
+    fps: float  # average frame rate of the frames shown (not those an MP4 edit list hides)
     duration_s: float  # where the video ends on the player's timeline (its length when start_s is 0)
     num_frames: int  # an estimate where the stream carries no frame count or an edit list skips samples
     codec: str
