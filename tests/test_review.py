@@ -1626,3 +1626,30 @@ def test_an_export_says_how_many_of_its_clips_the_parent_holds_already_as_the_sa
     assert len(result.version.real_clips) == len(load_version(root, "v1").real_clips) + 1
     assert ("3 of them already in v1 as the same files (cut by an earlier review of the same video), "
             "so v2 adds 1 clip") in _export_message(result)
+
+
+@pytest.mark.parametrize("change, cause", [
+    ("start_s = 'soon'", "its times 'soon'-3.0 are not finite numbers of seconds"),
+    ("start_s = NULL, end_s = NULL", "its times None-None are not finite numbers of seconds"),
+    ("end_s = 0", "its end 0.0 s is not after its start 1.0 s"),
+    ("start_s = 1e308, end_s = 1e308", "its end 1e+308 s is not after its start 1e+308 s"),
+    ("status = 'maybe'", "its status 'maybe' is none of accepted, rejected"),
+    ("label = 'volley' || char(10) || 'ball'", "its label 'volley\\nball' is not a class name"),
+], ids=["times-text", "times-null", "span-reversed", "times-huge", "status-other", "label-line-break"])
+def test_export_of_a_database_edited_by_hand_names_the_damaged_decision(detect_folder, tmp_path, change, cause):
+    """Tracebacks from rounding or seeking, or a line naming the export's own staging folder."""
+    from highlights.cli.app import app
+
+    db = tmp_path / "r.sqlite"
+    store = DecisionStore(db)
+    session = ReviewSession(load_games([detect_folder]), store)
+    session.decide(session.games[0].id, "h0", status="accepted", label="baseball_swing", start_s=1.0,
+                   end_s=3.0, reviewer="Ada")
+    store.close()
+    with sqlite3.connect(db) as edit:
+        edit.execute(f"UPDATE decisions SET {change}")
+    edit.close()
+    res = CliRunner().invoke(app, ["review", "export", str(detect_folder), "--db", str(db), "--to-dataset",
+                                   str(tmp_path / "ds"), "--no-progress"])
+    assert res.exit_code == 1 and not (tmp_path / "ds").exists(), res.output
+    assert res.stderr == f"error: {db}: decision 1 (item h0 of {session.games[0].id}) is damaged: {cause}\n"

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from highlights.atomic import DiskFullError
 from highlights.review.errors import ReviewError
+from highlights.review.stored_decision import check_stored_decision
 
 STATUSES = ("accepted", "rejected")
 SCHEMA = """
@@ -239,6 +240,7 @@ class DecisionStore:
         out: dict[tuple[str, str], Decision] = {}
         for r in rows:
             d = Decision(*r)
+            check_stored_decision(self.path, d, STATUSES)
             out[(d.game, d.item)] = d  # later rows replace earlier ones: the last decision wins
         return out
 
