@@ -735,7 +735,8 @@ def test_the_export_command_reports_one_line_errors(detect_folder, tmp_path, mon
     export = ["review", "export", str(detect_folder), "--to-dataset", str(tmp_path / "ds")]
     res = runner.invoke(app, export)
     assert res.exit_code == 1
-    assert res.stderr == "error: review.sqlite: no review database here (pass --db)\n"
+    assert res.stderr == (f"error: review.sqlite: no review database in {tmp_path}, where this command runs (pass "
+                          "--db, the review.sqlite of the folder `highlights review` ran in)\n")
     # A --db given is the name mistyped, and a folder is no database: neither says "pass --db".
     res = runner.invoke(app, [*export, "--db", str(tmp_path / "none.sqlite")])
     assert res.exit_code == 1 and res.stderr == f"error: {tmp_path / 'none.sqlite'}: no such file\n"

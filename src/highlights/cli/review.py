@@ -371,7 +371,9 @@ def export_cmd(
         raise ReviewError(f"{db}: is a folder, not a review database")
     if not db.is_file():
         # "pass --db" only where the default was looked for: a --db given is the one mistyped.
-        raise MissingFileError(db, "no review database here (pass --db)" if db == DEFAULT_DB
+        # "here" named: the review ran in another folder, whose review.sqlite holds the decisions
+        raise MissingFileError(db, f"no review database in {Path.cwd()}, where this command runs (pass --db, the "
+                               "review.sqlite of the folder `highlights review` ran in)" if db == DEFAULT_DB
                                else "no such file")
     session = _session(dirs, db, video, None, candidates)
     rejected = _rejected_class(session, rejected_as)
