@@ -5,7 +5,9 @@
 Without VIDEO a synthetic 720p30 clip is encoded first (a panning textured background and a
 moving block, at a phone-like bitrate). Prints source frames decoded per second and the
 real-time multiple for: every frame to RGB, the pipeline's usual read (10 fps, short side
-360), and 16-frame clips by read_clip over consecutive 2 s windows.
+360), and 16-frame clips by read_clip over consecutive 2 s windows. Then the demux-only pass over
+the packets' timestamps that a video whose MP4 edit list hides frames (a phone's) gets once
+when it is first opened, to find the frames it shows; it reads the whole file, decoding nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 
 from highlights.cli.boundary import run_script
 from highlights.video import iter_frames, probe, read_clip, write_video
+from highlights.video.shown_frames import read_shown_frames
 
 
 NOISE_LEVEL = 12
@@ -87,6 +90,12 @@ def main() -> None:
 
         timed(f"read_clip: 16 frames per {window:g} s window, {len(starts)} windows",
               clips, total, seconds)
+        timed("edit list's shown frames: demux-only pass", lambda: _demuxed(path), total, seconds)
+
+
+def _demuxed(path: Path) -> int:
+    read_shown_frames(str(path), 0)  # the same pass whether or not the file hides frames
+    return 0
 
 
 if __name__ == "__main__":
