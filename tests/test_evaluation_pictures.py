@@ -120,6 +120,8 @@ def test_the_ablation_chart_has_a_row_per_run_with_its_rates_and_intervals():
     result = AblationResult(PipelineConfig(), {"pose.video_mode": False, "merge.nms_iou": 0.5}, 2.0, rows,
                             culprits=["pose.video_mode"])
     recall_ax, precision_ax = ablation_figure(result).axes
+    assert recall_ax.get_xlabel() == "share of the game's events found (any label)"
+    assert precision_ax.get_xlabel() == "share of the run's highlights right (any label)"
     # the table's order from the top
     ticks = sorted(recall_ax.get_yticklabels(), key=lambda t: -t.get_position()[1])
     assert [t.get_text() for t in ticks] == [r.name for r in rows]

@@ -26,6 +26,8 @@ NAME_SIZE = 10
 # panel's title past the picture's edge.
 NAME_WIDTH_PT = 230
 LINE_IN = 1.2 * NAME_SIZE / 72  # a line of a name, its spacing included
+AXIS_LABEL = {"recall": "share of the game's events found (any label)",
+              "precision": "share of the run's highlights right (any label)"}
 
 
 def ablation_figure(result: AblationResult):
@@ -67,6 +69,9 @@ def ablation_figure(result: AblationResult):
         ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.grid(axis="x", alpha=0.3)
         ax.set_title(f"{what} ({'found/events' if what == 'recall' else 'right/highlights'})")
+        # the axis named as the other pictures name theirs: a bare 0 to 1 left the reader to find
+        # in the title what the points measure
+        ax.set_xlabel(AXIS_LABEL[what])
     axes[0].set_yticks(ys, names, fontsize=NAME_SIZE)
     for label, row in zip(axes[0].get_yticklabels(), rows):
         if row.kind == "alone" and culprits & set(row.changes):
