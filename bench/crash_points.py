@@ -283,6 +283,12 @@ def commands(inputs: Path) -> list[Command]:
         Command("batch",
                 ["detect", str(inputs / "games"), *GT, "--workers", "1", "--engine", "local",
                  "--out", "batch", *QUIET]),
+        # One worker runs the games in the command's own process; two start the worker pool,
+        # whose processes must end by themselves when that process is killed (`--signal
+        # kill-main`).
+        Command("batch-workers",
+                ["detect", str(inputs / "games"), *GT, "--workers", "2", "--engine", "local",
+                 "--out", "batch", *QUIET]),
         Command("review-export",
                 ["review", "export", "detected", "--db", "review.sqlite", "--to-dataset",
                  "datasets", "--parent", "v1", *QUIET],
