@@ -1,7 +1,7 @@
 """Fuzzing of the files training and evaluation read: does every bad one get one clear line?
 
     python bench/fuzz_structured_inputs.py --command COMMAND [--cases 20] [--seed 0]
-                                           [--timeout 120] [--long-line-mb 1024]
+                                           [--timeout 300] [--long-line-mb 1024]
 
 COMMAND is one of:
 
