@@ -809,7 +809,9 @@ def snapshot(paths: list[Path]) -> dict[str, str]:
     """The content hash of every file under ``paths`` (a manifest may be a gigabyte)."""
     from highlights.file_hash import file_sha256
 
-    files = [[top] if top.is_file() else sorted(q for q in top.rglob("*") if q.is_file())
+    # SQLite's -wal and -shm files come and go with every opening of a database: not its content.
+    files = [[top] if top.is_file() else sorted(q for q in top.rglob("*") if q.is_file()
+                                                 and not q.name.endswith(("-wal", "-shm")))
              for top in paths]
     return {str(p): file_sha256(p) for under in files for p in under}
 

@@ -44,3 +44,30 @@ def test_the_made_json_differs_from_its_source_only_as_named(tmp_path):
         json.loads(made["huge-number"])
     with pytest.raises(RecursionError):
         json.loads(made["deep-nesting"])
+
+
+def test_the_made_grow_manifests_are_the_kinds_named(tmp_path):
+    """bench/fuzz_structured_inputs.py's dataset-grow manifests differ from a valid one as named."""
+    import csv
+    import io
+
+    fixture = tmp_path / "fixture"
+    for label in ("baseball_swing", "none"):
+        (fixture / "more" / label).mkdir(parents=True)
+    with bench_module("fuzz_structured_inputs") as bench:
+        makers = {m.__name__: m for m in bench.grow_makers(2)}
+        made = {}
+        for name, make in makers.items():
+            case = tmp_path / name
+            case.mkdir()
+            made[name] = make(case, fixture).read_bytes()
+        good = list(csv.reader(io.StringIO(makers["bom"](tmp_path / "x", fixture)
+                                           .read_text(encoding="utf-8-sig"))))
+    assert made["bom"].startswith(b"\xef\xbb\xbf") and good[0] == ["path", "label", "group"]
+    assert made["utf_16"].decode("utf-16").startswith("path,label,group")
+    assert b"\0" in made["nul_in_path"] and b"\0" not in made["row_twice"]
+    assert max(len(line) for line in made["line_of_2_mb"].splitlines()) > 2 << 20
+    rows = list(csv.reader(io.StringIO(made["row_twice"].decode())))
+    assert rows[-1] == rows[1] and len(rows) == len(good) + 1
+    assert list(csv.reader(io.StringIO(made["no_label_column"].decode())))[0] == ["path", "group"]
+    assert json.loads(made["manifest_json"])[0]["label"] == "baseball_swing"
