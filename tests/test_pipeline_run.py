@@ -419,3 +419,24 @@ def test_the_printed_misses_name_each_cause_as_pipeline_eval_md_does(monkeypatch
     text = console.export_text()
     assert CAUSE_TEXT["classifier_wrong_class"] in text and CAUSE_TEXT["shown"] in text
     assert "classifier_wrong_class" not in text
+
+
+def test_evaluate_says_a_run_without_a_sport_named_several_on_a_game_annotated_with_one(game):
+    """The annotation says the game is one sport; a run without --sport whose highlights name
+    several gets detect's line pointing to --sport, as some of its labels are then wrong. A game
+    annotated with several sports, or a run given its sport, gets none."""
+    from dataclasses import replace
+
+    from highlights.pipeline.sport_filter import sport_of
+
+    _, annotation = game
+    result = _run(game)
+    sports = {sport_of(h.label) for h in result.highlights}
+    assert len(sports) >= 2  # the generator's game mixes sports
+    one = replace(annotation, events=[e for e in annotation.events if sport_of(e.label) == "basketball"])
+    hint = evaluate_result(result, one).about["sports_hint"]
+    assert hint.startswith(f"the highlights name {len(sports)} sports (") and hint.endswith(
+        "--sport SPORT keeps every label to that sport")
+    assert evaluate_result(result, annotation).about["sports_hint"] is None
+    kept = _run(game, {"classifier.sport": "basketball"})
+    assert evaluate_result(kept, one).about["sports_hint"] is None

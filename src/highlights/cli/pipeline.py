@@ -343,6 +343,8 @@ def evaluate(
 
             console.print(reading_line(reading))
         _print_scores(report)
+        if report.about.get("sports_hint"):
+            console.print(report.about["sports_hint"])
         att = report.attribution
         from highlights.pipeline.eval_report import misses_counted
 

@@ -103,11 +103,24 @@ def evaluate_result(result: PipelineResult, annotation, *, tolerances: Iterable[
                "inference_backend": result.inference_backend, "video": result.video,
                "stats": result.stats, "damage": result.damage,
                **({"sport_read": result.sport_read} if result.sport_read is not None else {}),
+               "sports_hint": _sports_hint(result, annotation),
                "annotation": {"video": getattr(annotation, "video", None),
                               "events": len(annotation.events)},
                "score_reliability": score_reliability(result.highlights, annotation, attribution_tolerance_s),
                "score_calibration": describe_calibration(result.config),
                "models": result.models, "highlights_version": __version__})
+
+
+def _sports_hint(result: PipelineResult, annotation) -> str | None:
+    """detect's line for highlights that name several sports where the annotated events name one:
+    a run without `--sport` (or whose `auto` read none) may label a shot with another sport's
+    class, which the class-level scores count wrong; None where the run kept to one sport."""
+    from highlights.pipeline.sport_filter import mixed_sports_hint
+
+    reading = result.sport_read
+    if result.config.classifier.sport and not (reading and reading.get("sport") is None):
+        return None
+    return mixed_sports_hint([h.label for h in result.highlights], [e.label for e in annotation.events])
 
 
 def shown_of(highlights, events, config: PipelineConfig, score: ToleranceScore) -> ShownScore:
