@@ -328,6 +328,15 @@ def evaluate_checkpoint_model_a_string(tmp: Path) -> Case:
                                        "meta has no 'model' architecture description")
 
 
+def evaluate_checkpoint_link_loop(tmp: Path) -> Case:
+    # Said as "no such file", which sent users looking for a file that is there.
+    src = make_class_tree(tmp / "clips", layout_of({"none": 1}))
+    loop = tmp / "best.pt"
+    loop.symlink_to(loop.name)
+    return Case(["evaluate", "--checkpoint", loop, "--clips", src, "--out", tmp / "report"], f"{loop}: ",
+                "symbolic link loop", earlier=[src])
+
+
 def out_is_a_file(tmp: Path) -> Case:
     good = confusion(tmp, {"labels": ["a", "b"], "matrix": [[3, 1], [1, 4]]})
     out = tmp / "report.txt"
@@ -480,7 +489,7 @@ CASES = [
     confusion_duplicate_labels, confusion_string_entries, confusion_null_labels, confusion_huge_number,
     sidecar_nested_too_deep, confusion_directory,
     confusion_into_earlier_report, out_is_a_file, unreadable_test_clip_with_workers,
-    evaluate_checkpoint_classes_a_string, evaluate_checkpoint_model_a_string,
+    evaluate_checkpoint_classes_a_string, evaluate_checkpoint_model_a_string, evaluate_checkpoint_link_loop,
 ]
 
 

@@ -301,3 +301,16 @@ def test_a_checkpoint_without_class_names_loads_its_outputs_named_by_index(tmp_p
     payload["meta"]["classes"] = []
     torch.save(payload, path)
     assert load_checkpoint(path)[1]["classes"] == []
+
+
+def test_a_checkpoint_path_that_is_a_link_loop_or_dangling_link_is_said_so(tmp_path):
+    loop = tmp_path / "best.pt"
+    loop.symlink_to(loop.name)
+    with pytest.raises(CheckpointError, match=f"^{loop}: symbolic link loop$"):
+        load_checkpoint(loop)
+    dangling = tmp_path / "last.pt"
+    dangling.symlink_to(tmp_path / "gone.pt")
+    with pytest.raises(CheckpointError, match="last.pt: dangling symbolic link .it points to .*gone.pt"):
+        load_checkpoint(dangling)
+    with pytest.raises(CheckpointError, match="other.pt: no such file$"):
+        load_checkpoint(tmp_path / "other.pt")

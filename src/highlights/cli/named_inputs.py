@@ -28,8 +28,11 @@ def refuse_missing_inputs(*, videos: tuple[Path | None, ...] = (),
             if cause is not None:
                 raise VideoError(video, cause)
     for path in files:
-        if path is not None and not path.exists():
-            raise MissingFileError(path)
+        if path is not None and not path.exists():  # a link loop or a dangling link said so
+            from highlights.video.errors import missing_file_cause
+
+            cause = missing_file_cause(path, kind="a file")
+            raise MissingFileError(path, *(() if cause in (None, "file not found") else (cause,)))
     if clip_tree is not None and not clip_tree.exists():
         raise MissingFileError(clip_tree, "no such folder")
     if root is not None and version is not None:

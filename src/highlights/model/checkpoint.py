@@ -156,7 +156,12 @@ def read_checkpoint_file(path: str | os.PathLike) -> dict:
     """The raw checkpoint dict, read with ``weights_only=True``; CheckpointError if unusable."""
     path = Path(path)
     if not path.exists():
-        raise CheckpointError(path, "no such file")
+        # A link loop or a dangling link said as such: "no such file" sent users looking for a
+        # file that is there. (Imported here: the video package loads PyAV.)
+        from highlights.video.errors import missing_file_cause
+
+        cause = missing_file_cause(path, kind="a checkpoint")
+        raise CheckpointError(path, "no such file" if cause in (None, "file not found") else cause)
     if not path.is_file():
         raise CheckpointError(path, "not a file")
     try:
