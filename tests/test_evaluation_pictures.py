@@ -3,6 +3,7 @@ scores: what each mark, point and bar says."""
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +13,7 @@ from highlights.pipeline.ablation import AblationResult, AblationRow
 from highlights.pipeline.ablation_chart import CULPRIT_COLOUR, ablation_figure
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.eval_timeline import eval_timeline_figure
-from highlights.pipeline.evaluation import Rate, ToleranceScore, score_at
+from highlights.pipeline.evaluation import STORED_DIGITS, ToleranceScore, score_at
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.timeline import AFTER_END_LEGEND, AFTER_HALF_LEGEND, SHADE_LEGEND
 
@@ -107,39 +108,63 @@ def test_two_halves_are_two_axes_each_with_its_own_items():
     assert sorted(float(x) for line in second.lines for x in line.get_xdata()) == [100.0, 400.0, 700.0]
 
 
-def _row(name: str, kind: str, changes: dict, matched: int, events: int, highlights: int) -> AblationRow:
-    score = ToleranceScore(2.0, events, highlights, matched, matched, {}, {})
-    return AblationRow(name, kind, changes, None, None, None, None, score=score)
+def _row(name: str, kind: str, changes: dict, matched: int, events: int, highlights: int,
+         class_matched: int | None = None) -> AblationRow:
+    class_matched = matched if class_matched is None else class_matched
+    score = ToleranceScore(2.0, events, highlights, matched, class_matched, {}, {})
+    # the figures as `run_ablation` stores them, from the exact counts
+    rates = (score.recall, score.precision, score.class_recall, score.class_precision)
+    figures = [rate.rounded(STORED_DIGITS) for rate in rates]
+    return AblationRow(name, kind, changes, *figures, score=score)
 
 
-def test_the_ablation_chart_has_a_row_per_run_with_its_rates_and_intervals():
+def test_the_ablation_chart_draws_each_rate_its_interval_and_count_from_the_json():
+    """Recall, class recall and precision, each point, bar and count as `ablation.json` holds them:
+    a change that costs class recall alone (an event still found, now named wrong) was drawn as
+    harmless when the picture showed recall and precision only."""
     rows = [_row("baseline", "baseline", {}, 12, 20, 30),
             _row("only pose.video_mode=false", "alone", {"pose.video_mode": False}, 10, 20, 25),
-            _row("only merge.nms_iou=0.5", "alone", {"merge.nms_iou": 0.5}, 13, 20, 40),
+            _row("only merge.nms_iou=0.5", "alone", {"merge.nms_iou": 0.5}, 13, 20, 40,
+                 class_matched=9),
             _row("all changes", "all", {"pose.video_mode": False, "merge.nms_iou": 0.5}, 0, 20, 0)]
     result = AblationResult(PipelineConfig(), {"pose.video_mode": False, "merge.nms_iou": 0.5}, 2.0, rows,
-                            culprits=["pose.video_mode"])
-    recall_ax, precision_ax = ablation_figure(result).axes
+                            culprits=["pose.video_mode"], class_culprits=["merge.nms_iou"])
+    record = json.loads(json.dumps(result.to_dict()))  # as `ablation.json` holds it
+    recall_ax, class_ax, precision_ax = ablation_figure(result).axes
     assert recall_ax.get_xlabel() == "share of the game's events found (any label)"
+    assert class_ax.get_xlabel() == "share of the game's events found with their label"
     assert precision_ax.get_xlabel() == "share of the run's highlights right (any label)"
-    # the table's order from the top
+    # the table's order from the top, the baseline's name in bold
     ticks = sorted(recall_ax.get_yticklabels(), key=lambda t: -t.get_position()[1])
     assert [t.get_text() for t in ticks] == [r.name for r in rows]
-    assert (to_hex(ticks[1].get_color()) == CULPRIT_COLOUR.lower()
-            and to_hex(ticks[2].get_color()) != CULPRIT_COLOUR.lower())
-    for ax, what in ((recall_ax, "recall"), (precision_ax, "precision")):
+    assert ticks[0].get_fontweight() == "bold" and ticks[1].get_fontweight() != "bold"
+    # both culprits' names in orange: one costs recall, the other class recall
+    orange = [to_hex(t.get_color()) == CULPRIT_COLOUR.lower() for t in ticks]
+    assert orange == [False, True, True, False]
+    counts = {("recall", "events"): "matched", ("class_recall", "events"): "class_matched",
+              ("precision", "highlights"): "matched"}
+    for ax, (key, total) in zip((recall_ax, class_ax, precision_ax), counts):
         drawn = {c.lines[0].get_gid(): c for c in ax.containers}
-        for row in rows:
-            rate: Rate = getattr(row.score, what)
-            if rate.total == 0:
-                assert f"{what} {row.name}" not in drawn
+        assert len(drawn) == sum(row[key] is not None for row in record["rows"]) >= 3
+        written = {t.get_gid(): t.get_text() for t in ax.texts}
+        for row in record["rows"]:
+            if row[key] is None:
+                assert f"{key} {row['name']}" not in drawn
                 continue
-            container = drawn[f"{what} {row.name}"]
-            assert float(container.lines[0].get_xdata()[0]) == pytest.approx(rate.value)
+            container = drawn[f"{key} {row['name']}"]
+            assert float(container.lines[0].get_xdata()[0]) == pytest.approx(row[key])
             segment = container.lines[2][0].get_segments()[0]  # the interval's bar
-            assert sorted(float(x) for x in segment[:, 0]) == pytest.approx(list(rate.interval))
-        baseline = [line for line in ax.lines if line.get_gid() == f"baseline {what}"]
-        assert float(baseline[0].get_xdata()[0]) == pytest.approx(getattr(rows[0].score, what).value)
+            assert sorted(float(x) for x in segment[:, 0]) == pytest.approx(row[f"{key}_interval"])
+            count = f"{row[counts[key, total]]}/{row[total]}"
+            assert written[f"count {key} {row['name']}"] == count
+        baseline = [line for line in ax.lines if line.get_gid() == f"baseline {key}"]
+        assert float(baseline[0].get_xdata()[0]) == pytest.approx(record["rows"][0][key])
+        # the baseline's row shaded: a band around its y and no other's
+        (band,) = [p for p in ax.patches if p.get_gid() == "baseline row"]
+        low, high = band.get_y(), band.get_y() + band.get_height()
+        top, second = (t.get_position()[1] for t in ticks[:2])
+        assert low < top < high and not low < second < high
+    assert "9/20" in [t.get_text() for t in class_ax.texts]
     assert [t.get_text() for t in precision_ax.texts if t.get_text().startswith("no ")] == ["no highlights"]
 
 
@@ -350,7 +375,7 @@ def test_the_ablation_charts_counts_lie_inside_their_panel_clear_of_the_baseline
 
 def test_a_long_run_name_keeps_to_its_lines_leaving_both_panels_their_width_and_every_word_inside():
     """A change to a model's path named a row in one line of 80 characters: the panels were pressed
-    into the right third and the precision panel's title ran past the picture's right edge."""
+    into the right third and the last panel's title ran past the picture's right edge."""
     from tests.picture_checks import texts_cover_each_other, texts_outside
 
     path = "/home/coach/models/club_2026_autumn/run_with_more_data_from_the_spring_league/best.pt"
@@ -362,9 +387,9 @@ def test_a_long_run_name_keeps_to_its_lines_leaving_both_panels_their_width_and_
     assert texts_outside(fig) == []  # draws the figure
     renderer = fig.canvas.get_renderer()
     width = fig.canvas.get_width_height()[0]
-    recall_ax, precision_ax = fig.axes
-    for ax in (recall_ax, precision_ax):
-        assert ax.get_window_extent(renderer).width >= 0.3 * width
+    recall_ax = fig.axes[0]
+    for ax in fig.axes:  # three panels, each over a fifth of the picture
+        assert ax.get_window_extent(renderer).width >= 0.2 * width
     names = recall_ax.get_yticklabels()
     assert sorted(t.get_text().replace("\n", "") for t in names) == sorted(r.name for r in rows)
     assert texts_cover_each_other(names, renderer) == []
@@ -378,11 +403,12 @@ def test_a_change_that_costs_recall_is_told_by_its_marks_shape_as_well_as_its_co
     result = AblationResult(PipelineConfig(), {"pose.video_mode": False, "merge.nms_iou": 0.5}, 2.0, rows,
                             culprits=["pose.video_mode"])
     fig = ablation_figure(result)
-    for ax in fig.axes:
+    for ax, what in zip(fig.axes, ("recall", "class_recall", "precision")):
         shapes = {c.lines[0].get_gid(): c.lines[0].get_marker() for c in ax.containers}
-        what = ax.get_title().split()[0]
         culprit = shapes.pop(f"{what} only pose.video_mode=false")
-        assert set(shapes.values()) and culprit not in set(shapes.values())
+        assert set(shapes.values())
+        # it costs recall, not class recall: a square in the recall and precision panels only
+        assert (culprit in set(shapes.values())) == (what == "class_recall")
     assert "square" in fig.get_suptitle()
 
 

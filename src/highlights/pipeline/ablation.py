@@ -348,7 +348,8 @@ def render_markdown(result: AblationResult) -> str:
                   "whether a change's gain holds for every sport or is one sport's alone.", "",
                   markdown_table(*per_sport), ""]
     lines += [culprits_sentence(result)]
-    lines += ["", "Each run's recall and precision with their 95% intervals, the baseline's dashed:", "",
-              "![Recall and precision of each run](ablation.png)",
+    lines += ["", "Each run's recall, class recall and precision with their 95% intervals and "
+              "counts, the baseline's row shaded and its figures dashed:", "",
+              "![Recall, class recall and precision of each run](ablation.png)",
               "", "The baseline config is in `ablation.json` under `base_config`.", ""]
     return "\n".join(lines)
