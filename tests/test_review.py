@@ -744,6 +744,11 @@ def test_the_export_command_reports_one_line_errors(detect_folder, tmp_path, mon
     assert res.exit_code == 1
     assert res.stderr == f"error: {tmp_path}: is a folder, not a review database\n"
     assert not (tmp_path / "ds").exists()
+    (tmp_path / "zero.sqlite").write_bytes(b"")  # left as it is, not made a database
+    res = runner.invoke(app, [*export, "--db", str(tmp_path / "zero.sqlite")])
+    assert res.exit_code == 1 and (tmp_path / "zero.sqlite").read_bytes() == b""
+    assert res.stderr == (f"error: {tmp_path / 'zero.sqlite'}: an empty file, not a review database "
+                          "(no decision to export)\n")
     DecisionStore(tmp_path / "empty.sqlite").close()
     res = runner.invoke(app, ["review", "export", str(detect_folder), "--to-dataset", str(tmp_path / "ds"),
                               "--db", str(tmp_path / "empty.sqlite")])

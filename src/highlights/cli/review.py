@@ -375,6 +375,8 @@ def export_cmd(
         raise MissingFileError(db, f"no review database in {Path.cwd()}, where this command runs (pass --db, the "
                                "review.sqlite of the folder `highlights review` ran in)" if db == DEFAULT_DB
                                else "no such file")
+    if db.stat().st_size == 0:  # SQLite would take it for a new database and write one into it
+        raise ReviewError(f"{db}: an empty file, not a review database (no decision to export)")
     session = _session(dirs, db, video, None, candidates)
     rejected = _rejected_class(session, rejected_as)
     result = export_review(session, to_dataset, parent=parent, licence=licence, note=note,
