@@ -102,6 +102,11 @@ def _copy(fixture: Path, name: str, case: Path) -> Path:
     return case / name
 
 
+def _named(name: str, make):
+    make.__name__ = name
+    return make
+
+
 # ------------------------------------------------------------------ checkpoints
 
 def _edited_checkpoint(edit):
@@ -217,91 +222,55 @@ def evaluate_checkpoint_case(case: Path, fixture: Path, checkpoint: Path) -> Cas
 
 # ------------------------------------------------------------------ --clips trees
 
-def _tree(case: Path, fixture: Path) -> Path:
-    return _copy(fixture, "src", case)
+def _tree_edit(edit):
+    """A maker copying the fixture's class folders to case/src and editing the copy in place."""
+    def make(case: Path, fixture: Path) -> Path:
+        tree = _copy(fixture, "src", case)
+        edit(tree)
+        return tree
+    make.__name__ = edit.__name__
+    return make
 
 
-def tree_empty(case, fixture):
-    (case / "src").mkdir()
-    return case / "src"
+def tree_empty(tree):
+    shutil.rmtree(tree)
+    tree.mkdir()
 
 
-def tree_files_only(case, fixture):
-    tree = _tree(case, fixture)
+def tree_is_a_file(tree):
+    shutil.rmtree(tree)
+    tree.write_text("a file\n")
+
+
+def tree_files_only(tree):
     for clip in tree.rglob("*.mp4"):
         clip.rename(tree / clip.name)
     for label in CLASSES:
         (tree / label).rmdir()
-    return tree
 
 
-def tree_class_of_no_clips(case, fixture):
-    tree = _tree(case, fixture)
-    (tree / "volleyball_spike").mkdir()
-    return tree
+def tree_nested_class(tree):
+    (tree / "none").rename(tree.parent / "none")
+    (tree.parent / "none").rename(tree / "baseball_swing" / "none")
 
 
-def tree_unknown_class(case, fixture):
-    tree = _tree(case, fixture)
-    (tree / "none").rename(tree / "volleyball_spike")
-    return tree
-
-
-def tree_folder_named_as_a_clip(case, fixture):
-    tree = _tree(case, fixture)
-    (tree / "none" / "folder.mp4").mkdir()
-    return tree
-
-
-def tree_text_named_as_a_clip(case, fixture):
-    tree = _tree(case, fixture)
-    (tree / "none" / "notes.mp4").write_text("not a video\n")
-    return tree
-
-
-def tree_nested_class(case, fixture):
-    tree = _tree(case, fixture)
-    (tree / "none").rename(case / "none")
-    (tree / "baseball_swing" / "none").parent.mkdir(exist_ok=True)
-    (case / "none").rename(tree / "baseball_swing" / "none")
-    return tree
-
-
-def tree_newline_in_class(case, fixture):
-    tree = _tree(case, fixture)
-    (tree / "none").rename(tree / "no\nne")
-    return tree
-
-
-def tree_clip_loop(case, fixture):
-    tree = _tree(case, fixture)
-    (tree / "none" / "loop.mp4").symlink_to("loop.mp4")
-    return tree
-
-
-def tree_is_a_file(case, fixture):
-    path = case / "src"
-    path.write_text("a file\n")
-    return path
-
-
-def tree_hidden_files(case, fixture):
-    tree = _tree(case, fixture)
+def tree_hidden_files(tree):
     (tree / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
     (tree / "none" / "._none_0.mp4").write_bytes(b"\0\5\26\7\0\2\0\0Mac OS X")
-    return tree
 
 
-def tree_sidecar_garbage(case, fixture):
-    tree = _tree(case, fixture)
-    (tree / "none" / "none_0.json").write_bytes(b"\xff\xfe{garbage")
-    return tree
-
-
-TREE_MAKERS = [tree_empty, tree_files_only, tree_class_of_no_clips, tree_unknown_class,
-               tree_folder_named_as_a_clip, tree_text_named_as_a_clip, tree_nested_class,
-               tree_newline_in_class, tree_clip_loop, tree_is_a_file, tree_hidden_files,
-               tree_sidecar_garbage]
+TREE_MAKERS = [_tree_edit(e) for e in (
+    tree_empty, tree_is_a_file, tree_files_only, tree_nested_class, tree_hidden_files,
+    _named("tree_class_of_no_clips", lambda t: (t / "volleyball_spike").mkdir()),
+    _named("tree_unknown_class", lambda t: (t / "none").rename(t / "volleyball_spike")),
+    _named("tree_folder_named_as_a_clip", lambda t: (t / "none" / "folder.mp4").mkdir()),
+    _named("tree_text_named_as_a_clip",
+                   lambda t: (t / "none" / "notes.mp4").write_text("not a video\n")),
+    _named("tree_newline_in_class", lambda t: (t / "none").rename(t / "no\nne")),
+    _named("tree_clip_loop", lambda t: (t / "none" / "loop.mp4").symlink_to("loop.mp4")),
+    _named("tree_sidecar_garbage",
+                   lambda t: (t / "none" / "none_0.json").write_bytes(b"\xff\xfe{garbage")),
+)]
 
 
 def evaluate_clips_case(case: Path, fixture: Path, damaged: Path) -> Case:
@@ -612,11 +581,6 @@ def _manifest(rows: list[list[str]], *, header=("path", "label", "group"), prefi
 
 GOOD_ROWS = [[f"{label}/{label}_{i}.mp4", label, f"new_{label}_{i}"]
              for label in CLASSES for i in (4, 5)]
-
-
-def _named(name: str, make):
-    make.__name__ = name
-    return make
 
 
 def manifest_long_line(megabytes: int):
