@@ -314,3 +314,14 @@ def test_a_checkpoint_path_that_is_a_link_loop_or_dangling_link_is_said_so(tmp_p
         load_checkpoint(dangling)
     with pytest.raises(CheckpointError, match="other.pt: no such file$"):
         load_checkpoint(tmp_path / "other.pt")
+
+
+def test_a_checkpoint_of_non_finite_weights_is_refused_naming_it(tmp_path):
+    model = tiny_model()
+    path = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model))
+    payload = torch.load(path, weights_only=True)
+    payload["state_dict"]["fc.weight"][0, 0] = float("nan")
+    payload["state_dict"]["fc.bias"][0] = float("inf")
+    torch.save(payload, path)
+    with pytest.raises(CheckpointError, match=f"^{path}: 2 of its weight tensors .* hold NaN or infinite"):
+        load_checkpoint(path)

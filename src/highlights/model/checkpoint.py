@@ -201,6 +201,12 @@ def _model_from_payload(path: Path, payload: dict) -> nn.Module:
                                     f"{str(exc).splitlines()[0]}") from exc
     if hasattr(model, "fc"):
         check_checkpoint_meta(path, meta, model.fc.out_features)
+    # Weights of NaN scored every clip as the first class, into a report that looked like one.
+    broken = [name for name, tensor in payload["state_dict"].items()
+              if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())]
+    if broken:
+        raise CheckpointError(path, f"{len(broken)} of its weight tensors ({broken[0]}, ...) hold "
+                                    "NaN or infinite values: a run that diverged, or a damaged file")
     return model.eval()
 
 
