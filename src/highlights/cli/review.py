@@ -153,6 +153,14 @@ def _export_facts(result) -> list[str]:
         facts.append(f"{same_file} of them already in {version.parent} as the same "
                      f"file{'s' if same_file > 1 else ''} (cut by an earlier review of the same video), "
                      f"so {version.name} adds {counted(new, 'clip')}")
+    if result.same_moment:
+        facts.append(f"{counted(result.same_moment, 'clip')} of the same moment as a clip of "
+                     f"{version.parent}, with the same label (a review of another detect run of "
+                     "the video)")
+    if result.relabelled_in_parent:
+        facts.append(f"{counted(len(result.relabelled_in_parent), 'clip')} of {version.parent} "
+                     "replaced by a clip of the same moment under another label "
+                     f"(--replace-parent-labels): {_first_few(result.relabelled_in_parent)}")
     if result.added_classes:
         facts.append(f"new class(es) added to the parent's: {', '.join(result.added_classes)}")
     if result.pending:
@@ -360,6 +368,11 @@ def export_cmd(
     rejected_as: Optional[str] = typer.Option(None, "--rejected-as", metavar="CLASS",
                                               help=REJECTED_AS_HELP.format(what="the export files")),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
+    replace_parent_labels: bool = typer.Option(
+        False, "--replace-parent-labels",
+        help="Where a reviewed clip is of the same moment of its video as a clip of --parent under "
+             "another label (a review of another detect run of the video), put it in that clip's "
+             "place (default: refuse the export)"),
 ) -> None:
     """Reviewed items -> clips -> the next dataset version, plus each game's annotation."""
     from highlights.review.export import export_review
@@ -380,7 +393,8 @@ def export_cmd(
     session = _session(dirs, db, video, None, candidates)
     rejected = _rejected_class(session, rejected_as)
     result = export_review(session, to_dataset, parent=parent, licence=licence, note=note,
-                           annotations_dir=annotations, rejected_as=rejected, show_progress=progress)
+                           annotations_dir=annotations, rejected_as=rejected, show_progress=progress,
+                           replace_parent_labels=replace_parent_labels)
     from highlights.cli.outputs_in_place import closing_lines
 
     annotations_written = [path for paths in result.annotations.values() for path in paths]

@@ -47,6 +47,7 @@ from highlights.review.errors import ReviewError
 from highlights.review.export_settings import ExportSettings
 from highlights.review.export_staging import staging_folder
 from highlights.review.games import HIGHLIGHTS_JSON, Game, refuse_a_slip_for_a_model_class
+from highlights.review.parent_moments import against_parent, contradiction_line
 from highlights.review.session import ReviewSession, outcome_of
 from highlights.review.store import Decision
 
@@ -170,6 +171,12 @@ class ExportResult:
     # A grown version whose parent, written before same-video clips were kept in one split, holds a
     # source video in two (`split_leak_warning`): one line naming them, as `dataset grow` says it.
     split_leaks: str | None = None
+    # New clips of a moment of their video that the parent holds a clip of with the same label
+    # (a review of another detect run of it): kept, as the same label twice is no contradiction.
+    same_moment: int = 0
+    # Parent clips of the same moment under another label, replaced by the new decision's clip
+    # (`--replace-parent-labels`): their clip ids.
+    relabelled_in_parent: list[str] = field(default_factory=list)
     # Game id -> the game as messages name it (`Game.name`): the mappings above are keyed by id.
     game_names: dict[str, str] = field(default_factory=dict)
 
@@ -317,7 +324,8 @@ def _annotations_of(session: ReviewSession, clips: list[ReviewedClip], out_dir: 
 def export_review(session: ReviewSession, root: str | Path, *, parent: str | None = None,
                   licence: str | None = None, annotations_dir: str | Path | None = None,
                   note: str | None = None, progress: Callable[[int, int], None] | None = None,
-                  rejected_as: str = NONE_LABEL, show_progress: bool = False) -> ExportResult:
+                  rejected_as: str = NONE_LABEL, show_progress: bool = False,
+                  replace_parent_labels: bool = False) -> ExportResult:
     """Cut every decided item into a clip and make the next dataset version of `root` from them,
     rejected items under `rejected_as` (`check_rejected_as`). `show_progress` draws a bar while
     the clips are cut and while the version checks and stores them: a season's review is hundreds
@@ -329,10 +337,15 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
 
     `licence` is every exported clip's; without it a game's clips carry the one licence the parent
     states for its video, if it states exactly one (`stated_licence`), else `unknown`.
+
+    A new clip over the same moment of its video as a clip of `parent` under another label (a
+    review of another detect run of the video) is refused, writing nothing; with
+    `replace_parent_labels` the new clip takes the parent clip's place (`_against_parent`).
     """
     settings = ExportSettings(parent=parent, licence=licence, annotations_dir=annotations_dir,
                               note=note, progress=progress, rejected_as=rejected_as,
-                              show_progress=show_progress)
+                              show_progress=show_progress,
+                              replace_parent_labels=replace_parent_labels)
     root = Path(root)
     noted = export_under_way.stopped(session.store, root)
     decided = _decided_or_stopped_left(session, root, noted, rejected_as)
@@ -414,6 +427,7 @@ def _new_version(session: ReviewSession, root: Path, decided: _Decided, settings
     """Cuts the ``fresh`` clips into the next version of `root`, then writes the annotations, the
     export noted as under way (`export_under_way`) between the two."""
     parent, annotations_dir = settings.parent, settings.annotations_dir
+    replaces, relabelled, same_moment = _against_parent(root, fresh, replaces, settings)
     _refuse_unwritable_annotations(session, decided.annotated, annotations_dir)
     carried = (_carried_licences(root, parent, fresh)
                if settings.licence is None and parent is not None else {})
@@ -437,7 +451,25 @@ def _new_version(session: ReviewSession, root: Path, decided: _Decided, settings
                         carried_licences=carried,
                         no_licence=sum(1 for r in rows if r["licence"] == UNKNOWN_LICENCE),
                         split_leaks=split_leak_warning(version) if parent is not None else None,
+                        same_moment=same_moment, relabelled_in_parent=relabelled,
                         game_names=_game_names(session))
+
+
+def _against_parent(root: Path, fresh: list[ReviewedClip], replaces: Mapping[str, str],
+                    settings: ExportSettings) -> tuple[Mapping[str, str], list[str], int]:
+    """The parent clips the new version leaves out (``replaces`` and, with
+    `replace_parent_labels`, those of a moment a new clip gives another label), those of the
+    latter, and how many new clips are of a moment the parent holds under the same label. A
+    contradiction without the flag is refused in one line, before anything is written."""
+    if settings.parent is None:
+        return replaces, [], 0
+    moments = against_parent(load_version(root, settings.parent), fresh, replaces)
+    if moments.contradicted and not settings.replace_parent_labels:
+        raise ReviewError(contradiction_line(root, settings.parent, moments.contradicted))
+    relabelled = {held.clip_id: f"review decision on {c.game.name}/{c.item}: "
+                  f"{c.outcome.label} {c.start_s:.2f}-{c.end_s:.2f} s, the same moment"
+                  for c, held in moments.contradicted}
+    return {**replaces, **relabelled}, sorted(relabelled), moments.same_label
 
 
 def _finish_stopped(session: ReviewSession, root: Path, noted: dict, decided: _Decided,
@@ -466,7 +498,8 @@ def _finish_stopped(session: ReviewSession, root: Path, noted: dict, decided: _D
     return export_review(session, root, parent=made, licence=settings.licence,
                          annotations_dir=settings.annotations_dir, note=settings.note,
                          progress=settings.progress, rejected_as=settings.rejected_as,
-                         show_progress=settings.show_progress)
+                         show_progress=settings.show_progress,
+                         replace_parent_labels=settings.replace_parent_labels)
 
 
 def _refuse_another_parent(root: Path, noted: dict, made: str, parent: str | None) -> None:

@@ -18,7 +18,8 @@ class ExportSettings:
     ``annotations_dir`` is where each game's annotation of the decisions is written (None: beside
     its highlights); ``note`` is the version's note; ``progress`` is told (clips cut, clips) as
     each clip is cut; ``rejected_as`` is the class rejected items are filed under;
-    ``show_progress`` draws a bar while the clips are cut and stored."""
+    ``show_progress`` draws a bar while the clips are cut and stored; ``replace_parent_labels``
+    lets a new clip replace a parent clip of the same moment of its video under another label."""
 
     parent: str | None = None
     licence: str | None = None
@@ -27,3 +28,4 @@ class ExportSettings:
     progress: Callable[[int, int], None] | None = None
     rejected_as: str = NONE_LABEL
     show_progress: bool = False
+    replace_parent_labels: bool = False
