@@ -10,6 +10,9 @@ import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
+from typer.testing import CliRunner
+
+from highlights.datasets import load_version
 from highlights.review.errors import ReviewError
 from highlights.review.export import export_review
 from highlights.review.games import load_games
@@ -62,11 +65,11 @@ def _first_review(detect_folder: Path, tmp_path: Path) -> tuple[Path, str, tuple
 
 
 def _second_review(detect_folder: Path, tmp_path: Path, *, same_label: bool, shift: float,
-                   **options) -> SimpleNamespace:
+                   command: list[str] | None = None) -> SimpleNamespace:
     """v1 exported from a first review that accepted h1; then a review of a second detect run of
     the video that accepts its h1 moved later by ``shift`` of its length, with the same label or
-    another, exported to grow v1 with ``options``. Its `outcome` is the export's result, or the
-    ReviewError that refused it."""
+    another, exported to grow v1. Its `outcome` is the export's result, or the ReviewError that
+    refused it; given ``command`` (options of its own), `highlights review export`'s result."""
     root, label, span = _first_review(detect_folder, tmp_path)
     before = _files(root)
     again = _second_run(detect_folder, tmp_path)
@@ -75,12 +78,19 @@ def _second_review(detect_folder: Path, tmp_path: Path, *, same_label: bool, shi
     session = ReviewSession(load_games([again]), DecisionStore(tmp_path / "second.sqlite"))
     try:
         new_span = _accept_h1(session, new_label, shift, "Bob")
-        try:
-            outcome = export_review(session, root, parent="v1", **options)
-        except ReviewError as refused:
-            outcome = refused
+        if command is None:
+            try:
+                outcome = export_review(session, root, parent="v1")
+            except ReviewError as refused:
+                outcome = refused
     finally:
         session.store.close()
+    if command is not None:
+        from highlights.cli.app import app
+
+        outcome = CliRunner().invoke(app, [
+            "review", "export", str(again), "--to-dataset", str(root), "--parent", "v1",
+            "--db", str(tmp_path / "second.sqlite"), "--no-progress", *command])
     return SimpleNamespace(root=root, v1_files=before, again=again, label=label, span=span,
                            new_label=new_label, new_span=new_span, outcome=outcome)
 
@@ -89,10 +99,11 @@ def test_a_second_review_giving_a_moment_of_the_video_another_label_is_refused_w
         detect_folder, tmp_path):
     # a third of its length later than the first review's segment: another clip, most of it the
     # same moment
-    two = _second_review(detect_folder, tmp_path, same_label=False, shift=0.33)
-    assert isinstance(two.outcome, ReviewError), two.outcome
-    said = str(two.outcome)
-    assert "\n" not in said and said.startswith(str(detect_folder.parent / "game1.mp4"))
+    two = _second_review(detect_folder, tmp_path, same_label=False, shift=0.33, command=[])
+    assert two.outcome.exit_code == 1, two.outcome.output
+    said = two.outcome.stderr
+    video = detect_folder.parent / "game1.mp4"
+    assert said.count("\n") == 1 and said.startswith(f"error: {video}: ")
     (start, end), (new_start, new_end) = two.span, two.new_span
     for text in (f"{start:.2f}-{end:.2f} s", f"{new_start:.2f}-{new_end:.2f} s", repr(two.label),
                  repr(two.new_label), "v1", "--replace-parent-labels"):
@@ -106,12 +117,14 @@ def test_a_second_review_giving_a_moment_of_the_video_another_label_is_refused_w
 
 def test_the_flag_lets_the_second_reviews_label_replace_the_parents(detect_folder, tmp_path):
     two = _second_review(detect_folder, tmp_path, same_label=False, shift=0.33,
-                         replace_parent_labels=True)
-    v2 = two.outcome.version
+                         command=["--replace-parent-labels"])
+    assert two.outcome.exit_code == 0, two.outcome.output
+    assert "1 clip of v1 replaced by a clip of the same moment under another label" in " ".join(
+        two.outcome.stdout.split())
+    v2 = load_version(two.root, "v2")
     reviewed = [c for c in v2.real_clips if c.provenance.startswith("{")]
     # the parent's clip of the moment gave way to the new one; the parent keeps its own
-    assert [c.label for c in reviewed] == [two.new_label]
-    assert len(v2.meta["replaced"]) == 1 and len(two.outcome.relabelled_in_parent) == 1
+    assert [c.label for c in reviewed] == [two.new_label] and len(v2.meta["replaced"]) == 1
     assert _files(two.root / "v1") == {p: b for p, b in two.v1_files.items()
                                        if (two.root / "v1") in p.parents}
 

@@ -94,4 +94,5 @@ def contradiction_line(root, parent: str, contradicted: list[tuple[object, HeldM
             f"{clip.start_s:.2f}-{clip.end_s:.2f} s, the same moment as {root}/{parent}'s clip "
             f"{held.clip_id}, labelled {held.label!r} over {held.span.start_s:.2f}-"
             f"{held.span.end_s:.2f} s of the same video{others}; decide it again in the review, or "
-            f"export with --replace-parent-labels to put the new label in place of {parent}'s clip")
+            f"run `highlights review export` with --replace-parent-labels to put the new label in "
+            f"place of {parent}'s clip")
