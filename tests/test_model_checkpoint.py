@@ -325,3 +325,16 @@ def test_a_checkpoint_of_non_finite_weights_is_refused_naming_it(tmp_path):
     torch.save(payload, path)
     with pytest.raises(CheckpointError, match=f"^{path}: 2 of its weight tensors .* hold NaN or infinite"):
         load_checkpoint(path)
+
+
+def test_a_checkpoint_of_one_non_finite_tensor_names_that_tensor_alone(tmp_path):
+    # It said "1 of its weight tensors (fc.weight, ...) hold", as though there were more.
+    model = tiny_model()
+    path = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model))
+    payload = torch.load(path, weights_only=True)
+    payload["state_dict"]["fc.weight"][0, 0] = float("nan")
+    torch.save(payload, path)
+    with pytest.raises(CheckpointError) as refused:
+        load_checkpoint(path)
+    assert str(refused.value) == (f"{path}: its weight tensor fc.weight holds NaN or infinite values: "
+                                  "a run that diverged, or a damaged file")

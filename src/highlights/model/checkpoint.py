@@ -205,8 +205,11 @@ def _model_from_payload(path: Path, payload: dict) -> nn.Module:
     broken = [name for name, tensor in payload["state_dict"].items()
               if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())]
     if broken:
-        raise CheckpointError(path, f"{len(broken)} of its weight tensors ({broken[0]}, ...) hold "
-                                    "NaN or infinite values: a run that diverged, or a damaged file")
+        shown = ", ".join(broken[:3]) + (", ..." if len(broken) > 3 else "")
+        which = (f"its weight tensor {shown} holds" if len(broken) == 1
+                 else f"{len(broken)} of its weight tensors ({shown}) hold")
+        raise CheckpointError(path, f"{which} NaN or infinite values: a run that diverged, or a "
+                                    "damaged file")
     return model.eval()
 
 
